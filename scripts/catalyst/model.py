@@ -1,0 +1,488 @@
+"""The typed content model: Post, Resource, Catalyzer, Issue and its sections.
+
+Front matter is validated by pydantic; cross-references (slugs, one catalyzer a
+month) are settled by `Library.problems()`. No I/O happens here: `content.py`
+reads files into these classes, and the site and the email render from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+RESOURCE_KINDS = (
+    "blog-post",
+    "video",
+    "podcast",
+    "article",
+    "report",
+    "book",
+    "tool",
+    "event",
+    "webinar",
+)
+ResourceKind = Literal[
+    "blog-post", "video", "podcast", "article", "report", "book", "tool", "event", "webinar"
+]
+
+# The label each kind carries in the email and on the cards, as the real Catalyst prints it.
+KIND_LABELS = {kind: kind.replace("-", " ").upper() for kind in RESOURCE_KINDS}
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _month(value: str) -> str:
+    if not _MONTH.match(value):
+        raise ValueError(f"{value!r} is not a month written YYYY-MM")
+    return value
+
+
+def _url(value: str) -> str:
+    if not re.match(r"^(https?://[^\s/]+\S*|mailto:\S+@\S+)$", value):
+        raise ValueError(f"{value!r} is not an absolute http(s):// or mailto: URL")
+    return value
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(f"{value!r} is not a slug (lowercase letters, digits and hyphens)")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Month = Annotated[str, AfterValidator(_month)]
+Url = Annotated[str, AfterValidator(_url)]
+Slug = Annotated[str, AfterValidator(_slug)]
+# An image is a path inside content/ (e.g. `assets/images/x.png`) or an absolute URL.
+ImagePath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Strict(BaseModel):
+    """Front matter: unknown keys are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Link(Strict):
+    title: Text
+    url: Url
+
+
+class _WithImage(Strict):
+    """A block with an optional image: the alt text is required with it."""
+
+    image: ImagePath | None = None
+    image_alt: str | None = None
+
+    @model_validator(mode="after")
+    def _alt_with_image(self):
+        if self.image and not (self.image_alt or "").strip():
+            raise ValueError("image_alt: an image needs alt text describing what it shows")
+        return self
+
+
+# ---------------------------------------------------------------------------- content
+
+
+class Post(Strict):
+    """A blog post (Material blog plugin front matter)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    date: dt.date
+    authors: list[Text] = Field(min_length=1)
+    categories: list[Text] = Field(default_factory=list)
+    slug: Slug | None = None
+    title: Text | None = None
+    description: Text | None = None
+    draft: bool = False
+    pin: bool = False
+
+    # Filled by the loader, not front matter.
+    source: str = ""
+    heading: str = ""
+    body: str = ""
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _created(cls, value):
+        # The blog plugin also takes `date: {created: ..., updated: ...}`.
+        if isinstance(value, dict):
+            value = value.get("created")
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return value
+
+    @property
+    def published(self) -> dt.date:
+        return self.date
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.heading
+
+    @property
+    def key(self) -> str:
+        return self.slug or slugify(self.display_title)
+
+    @property
+    def url(self) -> str:
+        """The post's URL path on the site (blog plugin: post_url_format "{date}/{slug}")."""
+        return f"blog/{self.published:%Y/%m}/{self.key}/"
+
+
+class Resource(_WithImage):
+    """A resource: something the newsletter points readers to."""
+
+    title: Text
+    kind: ResourceKind
+    summary: Text
+    url: Url | None = None
+    post: Slug | None = None
+    date: dt.date | None = None
+    tags: list[Text] = Field(default_factory=list)
+    starts: dt.datetime | None = None
+    location: Text | None = None
+    quote: Text | None = None
+    draft: bool = False
+
+    slug: str = ""
+    source: str = ""
+    body: str = ""
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if bool(self.url) == bool(self.post):
+            both = "both" if self.url else "neither"
+            raise ValueError(f"url/post: give exactly one of `url` or `post`, not {both}")
+        return self
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+class Catalyzer(Strict):
+    """A learner-centered catalyzer: one educator profiled in one month."""
+
+    name: Text
+    role: Text
+    organization: Text | None = None
+    location: Text
+    month: Month
+    photo: ImagePath | None = None
+    photo_alt: str | None = None
+    links: list[Link] = Field(default_factory=list)
+    social: dict[str, Text] = Field(default_factory=dict)
+    draft: bool = False
+
+    slug: str = ""
+    source: str = ""
+    body: str = ""
+
+    @model_validator(mode="after")
+    def _alt_with_photo(self):
+        if self.photo and not (self.photo_alt or "").strip():
+            raise ValueError("photo_alt: a photo needs alt text describing what it shows")
+        return self
+
+    @property
+    def month_name(self) -> str:
+        return month_name(self.month)
+
+    @property
+    def url(self) -> str:
+        return f"catalyzers/{self.slug}/"
+
+
+# ---------------------------------------------------------------------------- issue sections
+
+
+class Announcement(_WithImage):
+    kind: Literal["announcement"]
+    title: Text
+    text: Text
+    button: Text | None = None
+    url: Url | None = None
+
+    @model_validator(mode="after")
+    def _button_with_url(self):
+        if bool(self.button) != bool(self.url):
+            raise ValueError("button/url: a button needs both its `button` text and its `url`")
+        return self
+
+
+class StoryLink(Strict):
+    text: Text
+    url: Url
+
+
+class Story(_WithImage):
+    kind: Literal["story"]
+    title: Text
+    caption: Text | None = None
+    body: Text
+    link: StoryLink | None = None
+
+
+class ResourcesSection(Strict):
+    kind: Literal["resources"]
+    heading: Text
+    intro: Text | None = None
+    items: list[Slug] = Field(min_length=1)
+
+
+class Highlight(_WithImage):
+    title: Text
+    quote: Text | None = None
+    attribution: Text | None = None
+
+
+class Highlights(Strict):
+    kind: Literal["highlights"]
+    heading: Text
+    items: list[Highlight] = Field(min_length=1)
+
+
+class CatalyzerSection(Strict):
+    kind: Literal["catalyzer"]
+    heading: Text
+    intro: Text
+    catalyzer: Slug | None = None
+
+
+Section = Annotated[
+    Announcement | Story | ResourcesSection | Highlights | CatalyzerSection,
+    Field(discriminator="kind"),
+]
+
+
+class Issue(Strict):
+    """One monthly issue: `issues/YYYY-MM.md`. The body is the editor's letter."""
+
+    month: Month
+    subject: Text
+    preview_text: Text
+    title: Text
+    send_at: dt.datetime | None = None
+    greeting: Text | None = None
+    sign_off: Text | None = None
+    signature: Text | None = None
+    sections: list[Section] = Field(default_factory=list)
+    draft: bool = False
+
+    source: str = ""
+    body: str = ""
+
+    @model_validator(mode="after")
+    def _send_at_has_offset(self):
+        if self.send_at is not None and self.send_at.tzinfo is None:
+            raise ValueError("send_at: give a time zone offset, e.g. 2023-06-06T09:00:00-04:00")
+        return self
+
+    @property
+    def month_name(self) -> str:
+        return month_name(self.month)
+
+    @property
+    def url(self) -> str:
+        return f"issues/{self.month}/"
+
+
+
+# ---------------------------------------------------------------------------- the library
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing an editor must fix (or, for a warning, should look at)."""
+
+    path: str
+    line: int
+    message: str
+    level: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.level}: {self.message}"
+
+
+@dataclass
+class Library:
+    """Every loaded piece of content, keyed by slug, plus where each reference sits."""
+
+    posts: dict[str, Post] = field(default_factory=dict)
+    resources: dict[str, Resource] = field(default_factory=dict)
+    catalyzers: dict[str, Catalyzer] = field(default_factory=dict)
+    issues: dict[str, Issue] = field(default_factory=dict)
+    # (source, field path) -> line, so reference errors can point at the offending key.
+    lines: dict[tuple[str, tuple], int] = field(default_factory=dict)
+
+    def line_of(self, source: str, loc: tuple) -> int:
+        return locate(self.lines, source, loc)
+
+    # -- views used by the site and the email; drafts are never shown to readers
+
+    def published_posts(self) -> list[Post]:
+        return sorted(
+            (p for p in self.posts.values() if not p.draft),
+            key=lambda p: (p.published, p.key),
+            reverse=True,
+        )
+
+    def published_resources(self) -> list[Resource]:
+        def when(r: Resource):
+            if r.date:
+                return r.date
+            if r.starts:
+                return r.starts.date()
+            if r.post and r.post in self.posts:
+                return self.posts[r.post].published
+            return dt.date.min
+
+        items = [r for r in self.resources.values() if not r.draft]
+        return sorted(items, key=lambda r: (when(r), r.slug), reverse=True)
+
+    def published_catalyzers(self) -> list[Catalyzer]:
+        items = [c for c in self.catalyzers.values() if not c.draft]
+        return sorted(items, key=lambda c: (c.month, c.slug), reverse=True)
+
+    def published_issues(self) -> list[Issue]:
+        items = [i for i in self.issues.values() if not i.draft]
+        return sorted(items, key=lambda i: i.month, reverse=True)
+
+    def latest_issue(self) -> Issue | None:
+        issues = self.published_issues()
+        return issues[0] if issues else None
+
+    def catalyzer_for(self, issue: Issue, section: CatalyzerSection) -> Catalyzer | None:
+        if section.catalyzer:
+            return self.catalyzers.get(section.catalyzer)
+        return next((c for c in self.catalyzers.values() if c.month == issue.month), None)
+
+    def post_for(self, resource: Resource) -> Post | None:
+        return self.posts.get(resource.post) if resource.post else None
+
+    def neighbours(self, items: list, item) -> tuple:
+        """(newer, older) around `item` in a newest-first list."""
+        index = items.index(item)
+        newer = items[index - 1] if index > 0 else None
+        older = items[index + 1] if index + 1 < len(items) else None
+        return newer, older
+
+    # -- cross-reference rules
+
+    def problems(self) -> list[Problem]:
+        found: list[Problem] = []
+
+        def add(source: str, loc: tuple, message: str) -> None:
+            found.append(Problem(source, self.line_of(source, loc), message))
+
+        for resource in self.resources.values():
+            if resource.post:
+                post = self.posts.get(resource.post)
+                if post is None:
+                    add(resource.source, ("post",), _unknown("post", resource.post, self.posts))
+                elif post.draft and not resource.draft:
+                    add(resource.source, ("post",), f"post: '{resource.post}' is a draft")
+
+        by_month: dict[str, Catalyzer] = {}
+        for catalyzer in sorted(self.catalyzers.values(), key=lambda c: c.source):
+            other = by_month.get(catalyzer.month)
+            if other is not None:
+                add(
+                    catalyzer.source,
+                    ("month",),
+                    f"month: {catalyzer.month} already has a catalyzer ({other.source})",
+                )
+            else:
+                by_month[catalyzer.month] = catalyzer
+
+        for issue in self.issues.values():
+            for index, section in enumerate(issue.sections):
+                where = ("sections", index)
+                name = f"sections[{index}]"
+                if isinstance(section, ResourcesSection):
+                    for n, slug in enumerate(section.items):
+                        resource = self.resources.get(slug)
+                        at = (*where, "items", n)
+                        if resource is None:
+                            add(
+                                issue.source,
+                                at,
+                                f"{name}.items[{n}]: "
+                                + _unknown("resource", slug, self.resources),
+                            )
+                        elif resource.draft and not issue.draft:
+                            add(issue.source, at, f"{name}.items[{n}]: '{slug}' is a draft")
+                elif isinstance(section, CatalyzerSection):
+                    if section.catalyzer:
+                        catalyzer = self.catalyzers.get(section.catalyzer)
+                        at = (*where, "catalyzer")
+                        if catalyzer is None:
+                            add(
+                                issue.source,
+                                at,
+                                f"{name}.catalyzer: "
+                                + _unknown("catalyzer", section.catalyzer, self.catalyzers),
+                            )
+                        elif catalyzer.draft and not issue.draft:
+                            message = f"{name}.catalyzer: '{section.catalyzer}' is a draft"
+                            add(issue.source, at, message)
+                    else:
+                        catalyzer = self.catalyzer_for(issue, section)
+                        if catalyzer is None:
+                            add(
+                                issue.source,
+                                where,
+                                f"{name}: no catalyzer has month {issue.month}; "
+                                "add one or name it with `catalyzer:`",
+                            )
+                        elif catalyzer.draft and not issue.draft:
+                            add(issue.source, where, f"{name}: '{catalyzer.slug}' is a draft")
+        return found
+
+
+def _unknown(kind: str, slug: str, known: dict) -> str:
+    message = f"no {kind} '{slug}'"
+    close = difflib.get_close_matches(slug, list(known), n=1, cutoff=0.5)
+    if not close:
+        close = [k for k in known if k.startswith(slug) or slug.startswith(k)][:1]
+    if close:
+        message += f" (did you mean '{close[0]}'?)"
+    return message
+
+
+def locate(lines: dict[tuple[str, tuple], int], source: str, loc: tuple) -> int:
+    """The line of the deepest key of `loc` that the file has (a missing key: its parent's)."""
+    loc = tuple(loc)
+    while loc:
+        line = lines.get((source, loc))
+        if line is not None:
+            return line
+        loc = loc[:-1]
+    return lines.get((source, ()), 1)
+
+
+def month_name(month: str) -> str:
+    return dt.date(int(month[:4]), int(month[5:7]), 1).strftime("%B")
+
+
+def slugify(text: str) -> str:
+    """The blog plugin's default slug for a title (pymdownx.slugs, lowercase, '-')."""
+    from pymdownx.slugs import slugify as make
+
+    return make(case="lower")(text, "-")

@@ -1,0 +1,213 @@
+"""The site's generated pages, as Markdown, from the model: a pure function of the content.
+
+Resources, catalyzers, the issue archive, each issue's page and the home page's
+generated block are rendered here from Jinja2 templates in `templates/pages/`. The
+MkDocs plugin only registers the results as files, so another generator could use
+them as they are. Text from front matter is HTML-escaped (valid in Markdown too);
+Markdown bodies written by editors pass through as Markdown.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import jinja2
+import markupsafe
+
+from .config import Settings
+from .model import (
+    KIND_LABELS,
+    RESOURCE_KINDS,
+    Catalyzer,
+    Issue,
+    Library,
+    Post,
+    Resource,
+)
+
+KIND_ICONS = {
+    "blog-post": "material-post-outline",
+    "video": "material-play-circle-outline",
+    "podcast": "material-podcast",
+    "article": "material-newspaper-variant-outline",
+    "report": "material-file-chart-outline",
+    "book": "material-book-open-page-variant-outline",
+    "tool": "material-tools",
+    "event": "material-calendar-star",
+    "webinar": "material-presentation-play",
+}
+KIND_PLURALS = {
+    "blog-post": "Blog posts",
+    "video": "Videos",
+    "podcast": "Podcasts",
+    "article": "Articles",
+    "report": "Reports",
+    "book": "Books",
+    "tool": "Tools",
+    "event": "Events",
+    "webinar": "Webinars",
+}
+
+RESOURCES_PAGE = "resources/index.md"
+CATALYZERS_PAGE = "catalyzers/index.md"
+ISSUES_PAGE = "issues/index.md"
+HOME_MARKER = "<!-- catalyst:home -->"
+
+
+def issue_page(issue: Issue) -> str:
+    return f"issues/{issue.month}.md"
+
+
+def catalyzer_page(catalyzer: Catalyzer) -> str:
+    return f"catalyzers/{catalyzer.slug}.md"
+
+
+def initials(name: str) -> str:
+    parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
+    return "".join(p[0].upper() for p in (parts[:1] + parts[1:][-1:]))
+
+
+def subscribe_honeypot(url: str | None) -> str | None:
+    """Mailchimp's bot trap field is named b_<u>_<id> after the form's own ids."""
+    if not url:
+        return None
+    query = parse_qs(urlsplit(url).query)
+    u, list_id = query.get("u", [""])[0], query.get("id", [""])[0]
+    return f"b_{u}_{list_id}" if u and list_id else None
+
+
+class SitePages:
+    """Renders every generated page of the site from a Library."""
+
+    def __init__(self, library: Library, settings: Settings):
+        self.library = library
+        self.settings = settings
+        self.docs_prefix = settings.docs_dir.relative_to(settings.root).as_posix() + "/"
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(settings.templates_dir / "pages")),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["indent_md"] = _indent
+        self.env.filters["meta"] = _meta
+        self.env.globals.update(
+            kind_label=KIND_LABELS,
+            kind_icon=KIND_ICONS,
+            kind_plural=KIND_PLURALS,
+            kinds=RESOURCE_KINDS,
+            initials=initials,
+            settings=settings,
+            library=library,
+            honeypot=subscribe_honeypot(settings.subscribe_url),
+            is_resources=lambda s: s.kind == "resources",
+        )
+
+    # -- where things are, as source paths relative to docs_dir (MkDocs resolves them)
+
+    def src(self, item) -> str:
+        if isinstance(item, Issue):
+            return issue_page(item)
+        if isinstance(item, Catalyzer):
+            return catalyzer_page(item)
+        return item.source.removeprefix(self.docs_prefix)
+
+    def _context(self, page: str) -> dict:
+        def link(target) -> str:
+            uri = target if isinstance(target, str) else self.src(target)
+            return posixpath.relpath(uri, posixpath.dirname(page) or ".")
+
+        def resource_href(resource: Resource) -> str:
+            post = self.library.post_for(resource)
+            return link(post) if post else resource.url
+
+        return {"page": page, "link": link, "resource_href": resource_href}
+
+    def render(self, template: str, page: str, **values) -> str:
+        return self.env.get_template(template).render(**self._context(page), **values)
+
+    # -- the pages
+
+    def all(self) -> dict[str, str]:
+        """src_uri -> Markdown for every generated page."""
+        lib = self.library
+        pages = {
+            RESOURCES_PAGE: self.resources(),
+            CATALYZERS_PAGE: self.render(
+                "catalyzers.md.j2", CATALYZERS_PAGE, catalyzers=lib.published_catalyzers()
+            ),
+            ISSUES_PAGE: self.render("issues.md.j2", ISSUES_PAGE, issues=lib.published_issues()),
+        }
+        catalyzers = lib.published_catalyzers()
+        for catalyzer in catalyzers:
+            newer, older = lib.neighbours(catalyzers, catalyzer)
+            uri = catalyzer_page(catalyzer)
+            pages[uri] = self.render(
+                "catalyzer.md.j2", uri, catalyzer=catalyzer, newer=newer, older=older
+            )
+        issues = lib.published_issues()
+        for issue in issues:
+            newer, older = lib.neighbours(issues, issue)
+            pages[issue_page(issue)] = self.issue(issue, newer, older)
+        return pages
+
+    def resources(self) -> str:
+        resources = self.library.published_resources()
+        groups = {k: [r for r in resources if r.kind == k] for k in RESOURCE_KINDS}
+        groups = {k: v for k, v in groups.items() if v}
+        return self.render("resources.md.j2", RESOURCES_PAGE, resources=resources, groups=groups)
+
+    def issue(self, issue: Issue, newer: Issue | None = None, older: Issue | None = None) -> str:
+        uri = issue_page(issue)
+        return self.render(
+            "issue.md.j2",
+            uri,
+            issue=issue,
+            newer=newer,
+            older=older,
+            catalyzer_for=lambda section: self.library.catalyzer_for(issue, section),
+            resources=self.library.resources,
+        )
+
+    def home(self, page: str = "index.md") -> str:
+        lib = self.library
+        latest = lib.latest_issue()
+        catalyzers = lib.published_catalyzers()
+        return self.render(
+            "home.md.j2",
+            page,
+            latest=latest,
+            posts=lib.published_posts()[:3],
+            catalyzer=catalyzers[0] if catalyzers else None,
+            resources=lib.published_resources()[:3],
+        )
+
+    def expand_home(self, markdown: str, page: str = "index.md") -> str:
+        return markdown.replace(HOME_MARKER, self.home(page))
+
+
+def _meta(value) -> markupsafe.Markup:
+    """A front-matter value: HTML-escaped (themes print meta raw), quoted as JSON (valid YAML)."""
+    return markupsafe.Markup(json.dumps(str(markupsafe.escape(value)), ensure_ascii=False))
+
+
+def _indent(text, width: int = 4) -> markupsafe.Markup:
+    """Indent a block for a Markdown list item; escapes plain text, keeps Markup as is."""
+    pad = " " * width
+    text = markupsafe.escape(text)
+    return markupsafe.Markup(
+        "\n".join(pad + line if line.strip() else "" for line in text.splitlines())
+    )
+
+
+def post_title(post: Post) -> str:
+    return post.display_title
+
+
+def template_files(settings: Settings) -> list[Path]:
+    return sorted((settings.templates_dir / "pages").glob("*.j2"))

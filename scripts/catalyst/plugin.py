@@ -1,0 +1,79 @@
+"""The `catalyst` MkDocs plugin: a thin adapter from the core to MkDocs.
+
+It loads and validates the content (a problem fails the build with `path:line`),
+replaces the resource and catalyzer source files with the pages `pages.SitePages`
+renders, adds the issue archive and one page per issue, and fills the home page's
+generated block. Everything it shows comes from the core; nothing here renders.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from . import content
+from .config import PluginConfig, Settings
+from .pages import SitePages
+
+log = logging.getLogger("mkdocs.plugins.catalyst")
+
+
+class CatalystPlugin(BasePlugin[PluginConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self):
+        self.settings: Settings | None = None
+        self.library = None
+        self.site_pages: SitePages | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+        self.settings = Settings.from_config(config, self.config)
+        library, problems = content.load(self.settings)
+        errors = [p for p in problems if p.level == "error"]
+        for problem in problems:
+            if problem.level == "warning":
+                log.info(str(problem))
+        if errors:
+            listing = "\n".join(str(p) for p in errors)
+            raise PluginError(f"the content has {len(errors)} problem(s):\n{listing}")
+        self.library = library
+        self.site_pages = SitePages(library, self.settings)
+        return config
+
+    # The blog plugin sorts its files at priority -50; ours go in before it looks.
+    @event_priority(50)
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        docs_prefix = self.site_pages.docs_prefix
+        # Resource and catalyzer files are data: their pages are generated from them.
+        data = {r.source.removeprefix(docs_prefix) for r in self.library.resources.values()}
+        data |= {c.source.removeprefix(docs_prefix) for c in self.library.catalyzers.values()}
+        for file in list(files):
+            if file.src_uri in data:
+                files.remove(file)
+        for src_uri, markdown in self.site_pages.all().items():
+            existing = files.get_file_from_path(src_uri)
+            if existing is not None:
+                files.remove(existing)
+            files.append(
+                File.generated(config, src_uri, content=markdown, inclusion=InclusionLevel.INCLUDED)
+            )
+        return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config, files) -> str:
+        if page.file.src_uri == "index.md":
+            return self.site_pages.expand_home(markdown, page.file.src_uri)
+        return markdown
+
+    def on_serve(self, server, *, config, builder):
+        # Issues and templates live outside docs_dir: reload the preview when they change.
+        for folder in (self.settings.issues_dir, self.settings.templates_dir):
+            if folder.is_dir():
+                server.watch(str(folder))
+        return server

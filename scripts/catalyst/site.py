@@ -1,0 +1,82 @@
+"""Building the static site with MkDocs, atomically: a failed build leaves `site/` as it was."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import CatalystError
+
+
+class BuildError(CatalystError):
+    pass
+
+
+class _Collect(logging.Handler):
+    """Counts MkDocs warnings so a strict build can fail on them, as `mkdocs build --strict`."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def build_site(config_file: Path, site_dir: Path | None = None, *, strict: bool = True) -> Path:
+    """Build the site into `site_dir` (default: mkdocs.yml's site_dir) and return it.
+
+    MkDocs writes into a fresh temporary folder beside the target; only a build that
+    finished without error (and, if strict, without warning) replaces the old site.
+    """
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    collect = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(collect)
+    try:
+        try:
+            config = load_config(str(config_file), strict=strict)
+        except ConfigurationError as error:
+            raise BuildError(f"{config_file}: {error}") from None
+        target = Path(site_dir or config.site_dir).resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        config.site_dir = str(staging)
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(config)
+            if strict and collect.messages:
+                raise BuildError(
+                    f"{len(collect.messages)} warning(s) in strict mode:\n"
+                    + "\n".join(collect.messages)
+                )
+        except (Abort, PluginError) as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise BuildError(str(error)) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            config.plugins.on_shutdown()
+        _replace(staging, target)
+        return target
+    finally:
+        logger.removeHandler(collect)
+
+
+def _replace(staging: Path, target: Path) -> None:
+    """Swap the new site in with renames, so readers never see half of one."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(staging, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
