@@ -74,10 +74,15 @@ def read_document(file: Path, shown: str) -> Document:
         node = loader.get_single_node()
         meta = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        # The context (e.g. where an unclosed quote opened) is where the editor must look.
+        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark else 1
-        problem = getattr(error, "problem", None) or str(error)
-        raise ContentError([Problem(shown, line, f"front matter is not valid YAML: {problem}")])
+        what = getattr(error, "problem", None) or str(error)
+        context = getattr(error, "context", None)
+        if context:
+            what = f"{context}, {what}"
+        problem = Problem(shown, line, f"front matter is not valid YAML: {what}")
+        raise ContentError([problem]) from None
     finally:
         loader.dispose()
     if not isinstance(meta, dict):
@@ -115,7 +120,7 @@ def _field_path(loc: tuple, data) -> tuple:
             data = data[part]
         elif isinstance(data, list) and isinstance(part, int) and part < len(data):
             data = data[part]
-        elif isinstance(data, dict) and not last:
+        elif isinstance(data, dict) and (not last or data.get("kind") == part):
             continue  # a discriminator tag: not a key of the file
         else:
             data = None
@@ -145,13 +150,20 @@ def _message(error: dict, model: type[BaseModel]) -> tuple[str, tuple]:
         head = re.match(r"^([a-z_]+)(?:/([a-z_]+))?: ", message)
         if head:
             named = tuple(h for h in head.groups() if h)
+            # "photo_alt is missing" is best shown at the photo it belongs to.
+            named += tuple(n.removesuffix("_alt") for n in named if n.endswith("_alt"))
         return message, named
-    if kind in ("literal_error", "union_tag_invalid"):
+    if kind == "union_tag_invalid":
+        allowed = message.split("expected tags: ", 1)[-1]
+        tag = value.get("kind") if isinstance(value, dict) else value
+        return f"kind: {tag!r} is not one of {allowed}", ("kind",)
+    if kind == "literal_error":
         allowed = message.split("Input should be ", 1)[-1]
-        allowed = allowed.split("expected tags: ", 1)[-1]
         return f"{value!r} is not one of {allowed}", named
-    if kind.startswith(("date_", "datetime_")):
-        return f"{value!r} is not a valid date ({message.lower()})", named
+    if kind.startswith("datetime_"):
+        return f"{value!r} is not a date and time (write 2023-06-06T09:00:00-04:00)", named
+    if kind.startswith("date_"):
+        return f"{value!r} is not a date (write YYYY-MM-DD)", named
     if value is not None and not isinstance(value, (dict, list)):
         return f"{message} (got {value!r})", named
     return message, named
@@ -246,11 +258,15 @@ class Loader:
             post, problems = validate(Post, doc)
             self.problems.extend(problems)
             if post is None:
+                guess = doc.meta.get("slug") or slugify(doc.meta.get("title") or heading)
+                self.library.invalid.add(str(guess))
                 continue
             if not (post.title or heading):
                 self._problem(doc, (), "title: the post needs a '# Title' heading or `title:`")
                 continue
-            post = post.model_copy(update={"source": doc.path, "heading": heading, "body": doc.body})
+            post = post.model_copy(
+                update={"source": doc.path, "heading": heading, "body": doc.body}
+            )
             if authors is not None:
                 for n, author in enumerate(post.authors):
                     if author not in authors:
@@ -275,12 +291,15 @@ class Loader:
 
     def _load_keyed(self, folder: Path, model, into: dict, what: str) -> None:
         for path in _markdown_files(folder):
+            slug = path.stem
             doc = self._read(path)
             if doc is None:
+                self.library.invalid.add(slug)
                 continue
-            slug = path.stem
             item, problems = validate(model, doc)
             self.problems.extend(problems)
+            if item is None:
+                self.library.invalid.add(slug)
             if slug != slugify(slug):
                 self._problem(
                     doc, (), f"file name: '{slug}' is not a slug; rename it '{slugify(slug)}.md'"

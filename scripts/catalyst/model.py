@@ -330,6 +330,9 @@ class Library:
     issues: dict[str, Issue] = field(default_factory=dict)
     # (source, field path) -> line, so reference errors can point at the offending key.
     lines: dict[tuple[str, tuple], int] = field(default_factory=dict)
+    # Slugs whose files exist but failed validation: already reported, so references
+    # to them are not reported a second time as unknown.
+    invalid: set[str] = field(default_factory=set)
 
     def line_of(self, source: str, loc: tuple) -> int:
         return locate(self.lines, source, loc)
@@ -394,22 +397,22 @@ class Library:
         for resource in self.resources.values():
             if resource.post:
                 post = self.posts.get(resource.post)
-                if post is None:
-                    add(resource.source, ("post",), _unknown("post", resource.post, self.posts))
+                if post is None and resource.post in self.invalid:
+                    pass
+                elif post is None:
+                    message = "post: " + _unknown("post", resource.post, self.posts)
+                    add(resource.source, ("post",), message)
                 elif post.draft and not resource.draft:
                     add(resource.source, ("post",), f"post: '{resource.post}' is a draft")
 
-        by_month: dict[str, Catalyzer] = {}
-        for catalyzer in sorted(self.catalyzers.values(), key=lambda c: c.source):
-            other = by_month.get(catalyzer.month)
-            if other is not None:
-                add(
-                    catalyzer.source,
-                    ("month",),
-                    f"month: {catalyzer.month} already has a catalyzer ({other.source})",
-                )
-            else:
-                by_month[catalyzer.month] = catalyzer
+        by_month: dict[str, list[Catalyzer]] = {}
+        for catalyzer in self.catalyzers.values():
+            by_month.setdefault(catalyzer.month, []).append(catalyzer)
+        for month, sharing in by_month.items():
+            for catalyzer in sharing if len(sharing) > 1 else []:
+                others = ", ".join(sorted(o.source for o in sharing if o is not catalyzer))
+                message = f"month: {month} has more than one catalyzer (also {others})"
+                add(catalyzer.source, ("month",), message)
 
         for issue in self.issues.values():
             for index, section in enumerate(issue.sections):
@@ -419,6 +422,8 @@ class Library:
                     for n, slug in enumerate(section.items):
                         resource = self.resources.get(slug)
                         at = (*where, "items", n)
+                        if resource is None and slug in self.invalid:
+                            continue
                         if resource is None:
                             add(
                                 issue.source,
@@ -432,6 +437,8 @@ class Library:
                     if section.catalyzer:
                         catalyzer = self.catalyzers.get(section.catalyzer)
                         at = (*where, "catalyzer")
+                        if catalyzer is None and section.catalyzer in self.invalid:
+                            continue
                         if catalyzer is None:
                             add(
                                 issue.source,
