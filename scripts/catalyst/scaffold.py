@@ -1,0 +1,210 @@
+"""New content files with valid front matter: `catalyst new post|resource|catalyzer|issue`.
+
+What the editor gave becomes real values; what they did not is a marked placeholder
+(`TODO: ...`) in a file marked `draft: true`, so the file passes `catalyst check` at once
+(drafts are never shown to readers or subscribers) and the check lists what is left to fill.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .config import Settings
+from .errors import CatalystError
+from .model import RESOURCE_KINDS, Library, slugify
+
+PLACEHOLDER = "TODO:"
+KINDS = ("post", "resource", "catalyzer", "issue")
+
+# What each kind asks an editor for, in order; the first is what names the file.
+FIELDS = {
+    "post": ("title", "description", "author", "category"),
+    "resource": ("title", "kind", "summary", "url"),
+    "catalyzer": ("name", "role", "location", "month"),
+    "issue": ("month", "title", "subject", "preview_text"),
+}
+
+
+class ScaffoldError(CatalystError):
+    pass
+
+
+@dataclass(frozen=True)
+class NewFile:
+    path: Path
+    text: str
+    draft: bool
+
+
+def todo(what: str) -> str:
+    return f"{PLACEHOLDER} {what}"
+
+
+def next_month(library: Library, today: dt.date | None = None) -> str:
+    """The month after the latest issue (or this month when there is none)."""
+    months = sorted(library.issues)
+    if not months:
+        today = today or dt.date.today()
+        return f"{today:%Y-%m}"
+    year, month = int(months[-1][:4]), int(months[-1][5:7])
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return f"{year:04d}-{month:02d}"
+
+
+def _front_matter(meta: dict, body: str) -> str:
+    text = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=96)
+    return f"---\n{text}---\n\n{body.strip()}\n"
+
+
+def plan(kind: str, values: dict, library: Library, settings: Settings) -> NewFile:
+    """The file `catalyst new KIND` would write, from the values the editor gave."""
+    values = {k: v for k, v in values.items() if v not in (None, "")}
+    if kind == "post":
+        return _post(values, settings)
+    if kind == "resource":
+        return _resource(values, settings)
+    if kind == "catalyzer":
+        return _catalyzer(values, library, settings)
+    if kind == "issue":
+        return _issue(values, library, settings)
+    raise ScaffoldError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+
+
+def _named(values: dict, key: str, kind: str) -> tuple[str, str]:
+    title = values.get(key)
+    if not title:
+        raise ScaffoldError(f"a new {kind} needs its {key} (--{key.replace('_', '-')})")
+    slug = slugify(title)
+    if not slug:
+        raise ScaffoldError(f"--{key} {title!r} gives an empty slug; use letters or digits")
+    return title, slug
+
+
+def _post(values: dict, settings: Settings) -> NewFile:
+    title, slug = _named(values, "title", "post")
+    today = values.get("date") or dt.date.today()
+    meta = {
+        "date": today,
+        "authors": [values.get("author") or _first_author(settings)],
+        "categories": [values["category"]] if values.get("category") else [],
+        "slug": slug,
+        "description": values.get("description") or todo("one or two sentences for cards"),
+        "draft": True,
+    }
+    body = f"# {title}\n\n{todo('the opening paragraph')}\n\n<!-- more -->\n\n{todo('the rest')}"
+    path = settings.docs_dir / "blog" / "posts" / f"{slug}.md"
+    # A new post is a draft until an editor takes `draft: true` out: its body is still to write.
+    return NewFile(path, _front_matter(meta, body), True)
+
+
+def _first_author(settings: Settings) -> str:
+    path = settings.docs_dir / "blog" / ".authors.yml"
+    if path.is_file():
+        authors = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("authors") or {}
+        if authors:
+            return next(iter(authors))
+    raise ScaffoldError("no author in content/blog/.authors.yml: add one, or pass --author")
+
+
+def _resource(values: dict, settings: Settings) -> NewFile:
+    title, slug = _named(values, "title", "resource")
+    kind = values.get("kind") or "article"
+    if kind not in RESOURCE_KINDS:
+        raise ScaffoldError(f"--kind {kind!r} is not one of {', '.join(RESOURCE_KINDS)}")
+    meta: dict = {"title": title, "kind": kind}
+    draft = False
+    if values.get("summary"):
+        meta["summary"] = values["summary"]
+    else:
+        meta["summary"] = todo("what it is and why it is worth a reader's time")
+        draft = True
+    if values.get("post"):
+        meta["post"] = values["post"]
+    elif values.get("url"):
+        meta["url"] = values["url"]
+    else:
+        meta["url"] = "https://example.org/TODO"
+        draft = True
+    meta["date"] = values.get("date") or dt.date.today()
+    if draft:
+        meta["draft"] = True
+    path = settings.docs_dir / "resources" / f"{slug}.md"
+    return NewFile(path, _front_matter(meta, ""), draft)
+
+
+def _catalyzer(values: dict, library: Library, settings: Settings) -> NewFile:
+    name, slug = _named(values, "name", "catalyzer")
+    taken = {c.month for c in library.catalyzers.values()}
+    month = values.get("month") or next_month(library)
+    if month in taken:
+        raise ScaffoldError(f"{month} already has a catalyzer: pass another --month")
+    meta = {
+        "name": name,
+        "role": values.get("role") or todo("their role"),
+        "organization": values.get("organization") or todo("their school or organization"),
+        "location": values.get("location") or todo("City, ST"),
+        "month": month,
+        "links": [],
+        "draft": True,
+    }
+    body = todo(f"the profile: what {name} does for learners, and a thank-you")
+    path = settings.docs_dir / "catalyzers" / f"{slug}.md"
+    return NewFile(path, _front_matter(meta, body), True)
+
+
+def _issue(values: dict, library: Library, settings: Settings) -> NewFile:
+    month = values.get("month") or next_month(library)
+    if month in library.issues:
+        raise ScaffoldError(f"issues/{month}.md already exists")
+    latest = library.latest_issue()
+    meta: dict = {
+        "month": month,
+        "title": values.get("title") or todo("the month's theme"),
+        "subject": values.get("subject") or todo("the subject line"),
+        "preview_text": values.get("preview_text") or todo("the line inboxes show"),
+    }
+    if latest is not None:
+        for key in ("greeting", "sign_off", "signature"):
+            if getattr(latest, key):
+                meta[key] = getattr(latest, key)
+    sections: list[dict] = []
+    catalyzer = next((c for c in library.catalyzers.values() if c.month == month), None)
+    standing = None
+    if latest is not None:
+        standing = next((s for s in latest.sections if s.kind == "catalyzer"), None)
+    if catalyzer is not None and not catalyzer.draft:
+        sections.append(
+            {
+                "kind": "catalyzer",
+                "heading": standing.heading if standing else "Learner-Centered Catalyzer",
+                "intro": standing.intro if standing else todo("the standing paragraph"),
+                "catalyzer": catalyzer.slug,
+            }
+        )
+    meta["sections"] = sections
+    meta["draft"] = True
+    body = todo("the editor's letter")
+    path = settings.issues_dir / f"{month}.md"
+    return NewFile(path, _front_matter(meta, body), True)
+
+
+def write(new: NewFile) -> Path:
+    """Write the file, refusing to overwrite one that exists; atomic either way."""
+    new.path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{new.path.name}.", dir=new.path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(new.text)
+        # link() fails if the target exists, so a file that appears meanwhile is never replaced.
+        os.link(temp, new.path)
+    except FileExistsError:
+        raise ScaffoldError(f"{new.path} already exists: not overwriting it") from None
+    finally:
+        os.unlink(temp)
+    return new.path

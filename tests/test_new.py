@@ -1,0 +1,108 @@
+"""`catalyst new`: each kind scaffolds a file that passes `catalyst check`; drafts stay hidden."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from catalyst.cli import main
+from conftest import mkdocs_build
+
+
+def run(project, *args):
+    return CliRunner().invoke(main, ["-f", str(project / "mkdocs.yml"), *args])
+
+
+@pytest.mark.parametrize(
+    ("args", "path"),
+    [
+        (["post", "--title", "Teams that learn"], "content/blog/posts/teams-that-learn.md"),
+        (["resource", "--title", "Teams that learn", "--kind", "podcast"],
+         "content/resources/teams-that-learn.md"),
+        (["catalyzer", "--name", "Ada Example"], "content/catalyzers/ada-example.md"),
+        (["issue", "--title", "Teams that learn"], "issues/2023-07.md"),
+    ],
+    ids=["post", "resource", "catalyzer", "issue"],
+)
+def test_new_file_of_each_kind_passes_check(project, args, path):
+    result = run(project, "new", *args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == path
+    assert (project / path).is_file()
+    checked = run(project, "check")
+    assert checked.exit_code == 0, checked.output
+    # What the editor did not give is listed as a warning, at its line.
+    assert all(f"{path}:" in line and ": warning: " in line
+               for line in checked.stdout.splitlines())
+    assert checked.stdout.count(f"{path}:") >= 1
+
+
+def test_new_refuses_to_overwrite_an_existing_file(project):
+    target = project / "content/resources/leading-the-way-to-trust-and-connectedness.md"
+    before = target.read_text()
+    title = "Leading the way to trust and connectedness"
+    result = run(project, "new", "resource", "--title", title,
+                 "--kind", "video", "--url", "https://example.org/v", "--summary", "A video.")
+    assert result.exit_code == 1
+    assert "already exists: not overwriting it" in result.output
+    assert target.read_text() == before
+
+
+def test_a_complete_resource_is_not_a_draft(project):
+    result = run(project, "new", "resource", "--title", "Report on teams", "--kind", "report",
+                 "--url", "https://example.org/report", "--summary", "What teams need.")
+    assert result.exit_code == 0
+    text = (project / "content/resources/report-on-teams.md").read_text()
+    assert "draft" not in text
+    assert run(project, "check").stdout == ""
+
+
+def test_a_new_issue_is_the_month_after_the_latest_with_that_months_catalyzer(project):
+    catalyzer = run(project, "new", "catalyzer", "--name", "Ada Example", "--role", "Teacher",
+                    "--organization", "Example School", "--location", "Example City, ST")
+    assert catalyzer.exit_code == 0
+    path = project / "content/catalyzers/ada-example.md"
+    path.write_text(path.read_text().replace("draft: true\n", ""))
+    result = run(project, "new", "issue")
+    assert result.exit_code == 0, result.output
+    text = (project / "issues/2023-07.md").read_text()
+    assert "month: 2023-07" in text
+    assert "catalyzer: ada-example" in text
+    assert "Each month in Catalyst we’ll celebrate" in text  # the standing intro, carried over
+    assert "signature: Devin" in text
+
+
+def test_placeholders_in_a_published_file_are_errors(project):
+    result = run(project, "new", "resource", "--title", "Half done", "--kind", "video")
+    assert result.exit_code == 0
+    path = project / "content/resources/half-done.md"
+    path.write_text(path.read_text().replace("draft: true\n", ""))
+    checked = run(project, "check")
+    assert checked.exit_code == 1
+    assert ("content/resources/half-done.md:4: error: summary: placeholder left in a published "
+            "file: what it is and why it is worth a reader's time") in checked.stdout
+
+
+def test_drafts_stay_out_of_the_site_and_feeds(project, tmp_path):
+    for args in (["post", "--title", "Secret post"], ["catalyzer", "--name", "Secret Person"],
+                 ["resource", "--title", "Secret resource"], ["issue", "--title", "Secret issue"]):
+        assert run(project, "new", *args).exit_code == 0
+    result = mkdocs_build(project / "mkdocs.yml", tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    for file in (tmp_path / "site").rglob("*"):
+        if file.suffix in (".html", ".xml", ".json"):
+            text = file.read_text(encoding="utf-8")
+            assert "Secret" not in text, file
+    assert not (tmp_path / "site/issues/2023-07").exists()
+
+
+def test_an_issue_featuring_a_draft_catalyzer_is_an_error(project):
+    issue = project / "issues/2023-06.md"
+    catalyzer = project / "content/catalyzers/contessa-orr.md"
+    text = catalyzer.read_text().replace("month: 2023-06", "month: 2023-06\ndraft: true")
+    catalyzer.write_text(text)
+    checked = run(project, "check")
+    assert checked.exit_code == 1
+    assert checked.stdout.startswith("issues/2023-06.md:")
+    assert "'contessa-orr' is a draft" in checked.stdout
+    assert issue.is_file()
