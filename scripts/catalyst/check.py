@@ -53,7 +53,7 @@ def placeholders(library: Library, files: list[tuple[Path, str, str]]) -> list[P
     }
     problems = []
     for path, shown, _ in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in links.prose_lines(path.read_text(encoding="utf-8")):
             match = _PLACEHOLDER.search(line)
             if not match:
                 continue

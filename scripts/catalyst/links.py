@@ -42,16 +42,20 @@ class Link:
     target: str
 
 
-def find_links(text: str, source: str) -> Iterator[Link]:
-    """Every link target in a Markdown file (front matter included), with its line."""
+def prose_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) of a Markdown file, less fenced code blocks and code spans."""
     fenced = False
     for number, line in enumerate(text.splitlines(), start=1):
         if _FENCE.match(line):
             fenced = not fenced
             continue
-        if fenced:
-            continue
-        line = _CODE_SPAN.sub("", line)
+        if not fenced:
+            yield number, _CODE_SPAN.sub("", line)
+
+
+def find_links(text: str, source: str) -> Iterator[Link]:
+    """Every link target in a Markdown file (front matter included), with its line."""
+    for number, line in prose_lines(text):
         targets = [m.group(1) for m in _INLINE.finditer(line)]
         targets += [m.group(1) for m in _ATTRIBUTE.finditer(line)]
         reference = _REFERENCE.match(line)
