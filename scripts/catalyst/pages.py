@@ -61,6 +61,21 @@ def issue_page(issue: Issue) -> str:
     return f"issues/{issue.month}.md"
 
 
+def issue_email(issue: Issue) -> str:
+    """Where the site keeps the issue's email copy, written beside its page after the build."""
+    return f"issues/{issue.month}/email.html"
+
+
+def issue_image(issue: Issue) -> tuple[str, str] | None:
+    """The issue's first image and its alt text: the picture a shared link shows."""
+    for section in issue.sections:
+        blocks = getattr(section, "items", None) if section.kind == "highlights" else [section]
+        for block in blocks or ():
+            if getattr(block, "image", None):
+                return block.image, block.image_alt
+    return None
+
+
 def catalyzer_page(catalyzer: Catalyzer) -> str:
     return f"catalyzers/{catalyzer.slug}.md"
 
@@ -102,6 +117,8 @@ class SitePages:
             kind_plural=KIND_PLURALS,
             kinds=RESOURCE_KINDS,
             initials=initials,
+            email_path=issue_email,
+            issue_image=issue_image,
             settings=settings,
             library=library,
             honeypot=subscribe_honeypot(settings.subscribe_url),
@@ -119,14 +136,26 @@ class SitePages:
 
     def _context(self, page: str) -> dict:
         def link(target) -> str:
+            """A Markdown link to a source file: MkDocs resolves it and checks it exists."""
             uri = target if isinstance(target, str) else self.src(target)
             return posixpath.relpath(uri, posixpath.dirname(page) or ".")
+
+        def href(path: str) -> str:
+            """A raw link to a file of the built site that MkDocs does not know about."""
+            return posixpath.relpath(path, self.page_dir(page)) if path else "."
 
         def resource_href(resource: Resource) -> str:
             post = self.library.post_for(resource)
             return link(post) if post else resource.url
 
-        return {"page": page, "link": link, "resource_href": resource_href}
+        return {"page": page, "link": link, "href": href, "resource_href": resource_href}
+
+    def page_dir(self, page: str) -> str:
+        """The folder of the built site that holds `page`'s HTML, as MkDocs places it."""
+        stem, name = posixpath.split(page.removesuffix(".md"))
+        if name in ("index", "README") or not self.settings.use_directory_urls:
+            return stem or "."
+        return posixpath.join(stem, name)
 
     def render(self, template: str, page: str, **values) -> str:
         return self.env.get_template(template).render(**self._context(page), **values)

@@ -1,0 +1,86 @@
+/*
+ * Catalyst's progressive enhancement. Every page works without JavaScript; with it, the
+ * Resources page shows one grid of cards, newest first, with buttons that filter it by kind
+ * (without it, the page lists one group of cards per kind, and the kinds are links to them).
+ */
+(function () {
+  "use strict";
+
+  function enhanceResources(root) {
+    var nav = root.querySelector("nav.catalyst-filters");
+    var groups = Array.prototype.slice.call(root.querySelectorAll(".catalyst-kind-group"));
+    if (!nav || nav.hasAttribute("data-enhanced") || groups.length === 0) {
+      return;
+    }
+    nav.setAttribute("data-enhanced", "");
+
+    // One grid, newest first: the page gave each card its rank on the page.
+    var cards = [];
+    groups.forEach(function (group) {
+      group.querySelectorAll(".grid.cards > ul > li").forEach(function (card) {
+        var label = card.querySelector(".catalyst-kind[data-rank]");
+        card.setAttribute("data-kind", group.getAttribute("data-kind"));
+        cards.push({ card: card, rank: label ? Number(label.getAttribute("data-rank")) : 0 });
+      });
+    });
+    cards.sort(function (a, b) { return a.rank - b.rank; });
+
+    var grid = document.createElement("div");
+    grid.className = "grid cards catalyst-all-kinds";
+    var list = document.createElement("ul");
+    cards.forEach(function (item) { list.appendChild(item.card); });
+    grid.appendChild(list);
+    groups[0].parentNode.insertBefore(grid, groups[0]);
+    groups.forEach(function (group) { group.hidden = true; });
+
+    // The links to each group become toggle buttons, with "All" first.
+    var status = document.createElement("p");
+    status.className = "catalyst-filter-status";
+    status.setAttribute("role", "status");
+    nav.parentNode.insertBefore(status, nav.nextSibling);
+
+    var choices = [{ kind: "", label: "All (" + cards.length + ")" }];
+    nav.querySelectorAll("a[data-kind]").forEach(function (link) {
+      choices.push({ kind: link.getAttribute("data-kind"), label: link.textContent.trim() });
+    });
+    nav.textContent = "";
+    nav.setAttribute("aria-label", "Show resources of one kind");
+
+    var buttons = choices.map(function (choice) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "md-button";
+      button.textContent = choice.label;
+      button.setAttribute("data-kind", choice.kind);
+      button.addEventListener("click", function () { show(choice); });
+      nav.appendChild(button);
+      return button;
+    });
+
+    function show(choice) {
+      var shown = 0;
+      cards.forEach(function (item) {
+        var match = !choice.kind || item.card.getAttribute("data-kind") === choice.kind;
+        item.card.hidden = !match;
+        shown += match ? 1 : 0;
+      });
+      buttons.forEach(function (button) {
+        button.setAttribute("aria-pressed", String(button.getAttribute("data-kind") === choice.kind));
+      });
+      status.textContent = choice.kind
+        ? "Showing " + shown + " of " + cards.length + " resources: " + choice.label.replace(/ \(\d+\)$/, "")
+        : "Showing all " + cards.length + " resources, newest first";
+    }
+
+    // A link to one kind (resources/#video) opens with that kind chosen.
+    var wanted = decodeURIComponent(location.hash.slice(1));
+    show(choices.filter(function (c) { return c.kind && c.kind === wanted; })[0] || choices[0]);
+  }
+
+  // Material's `document$` emits on every page load, including instant navigation.
+  if (typeof document$ !== "undefined") {
+    document$.subscribe(function () { enhanceResources(document); });
+  } else {
+    document.addEventListener("DOMContentLoaded", function () { enhanceResources(document); });
+  }
+})();
