@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -144,6 +147,103 @@ def build(obj, site_dir: str | None) -> None:
 
     target = build_site(Path(obj["config_file"]), Path(site_dir) if site_dir else None)
     click.echo(f"Site built in {target}")
+
+
+def _month(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise click.BadParameter(f"{value!r} is not a month written YYYY-MM")
+    return value
+
+
+@main.command()
+@click.argument("month", callback=lambda ctx, param, value: _month(value))
+@click.option("--test", "test_emails", multiple=True, metavar="ADDR",
+              help="Send a test email to ADDR (repeat it, or separate addresses with commas).")
+@click.option("--schedule", is_flag=True,
+              help="Schedule it at the issue's send_at, if Mailchimp's send checklist is ready.")
+@click.option("--reschedule", is_flag=True,
+              help="Let a scheduled campaign be unscheduled, updated and scheduled again.")
+@click.option("--send-now", is_flag=True,
+              help="Send it to the audience now (needs --yes and a test of this exact email).")
+@click.option("--yes", is_flag=True, help="Confirm --send-now.")
+@click.option("--dry-run", is_flag=True,
+              help="Send no change: write the requests to build/outbox/MONTH/ instead.")
+@click.pass_obj
+def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedule: bool,
+         send_now: bool, yes: bool, dry_run: bool) -> None:
+    """Create or update issue MONTH's Mailchimp campaign; nothing is sent unless asked.
+
+    The API key comes from MAILCHIMP_API_KEY only; without it this is a dry run.
+    """
+    from . import content, emails, mailchimp
+
+    settings = _settings(obj["config_file"])
+    library, problems = content.load(settings)
+    errors = [p for p in problems if p.level == "error"]
+    for problem in errors:
+        show_problem(problem)
+    if errors:
+        raise click.ClickException(f"{len(errors)} error(s) in the content: fix them first")
+    if month not in library.issues:
+        raise click.ClickException(f"no issue {month} (issues/{month}.md)")
+    email = emails.build(settings, library, month)
+    options = mailchimp.PushOptions(
+        test_emails=tuple(a.strip() for t in test_emails for a in t.split(",") if a.strip()),
+        schedule=schedule, reschedule=reschedule, send_now=send_now, yes=yes,
+    )
+    live = mailchimp.connect(os.environ, on_retry=lambda m: click.echo(f"  retry: {m}", err=True))
+    if live and not dry_run:
+        api = live
+        click.echo(f"Pushing {mailchimp.campaign_title(settings, month)} to {live.base_url}")
+    else:
+        api = mailchimp.Outbox(settings.build_dir / "outbox" / month, live)
+        why = "--dry-run: only reads reach Mailchimp" if live else (
+            f"no {mailchimp.API_KEY_VARIABLE}: nothing reaches Mailchimp")
+        click.echo(f"Dry run ({why})")
+    result = mailchimp.push(library.issues[month], email.html, email.text, settings, api,
+                            options, on_step=lambda m: click.echo(f"  {m}"))
+    where = f"id {result.campaign_id}, status {result.status}"
+    if result.campaign_id == mailchimp.PENDING_ID:
+        where = "not created (dry run)"
+    if result.schedule_time:
+        where += f" for {result.schedule_time:%Y-%m-%d %H:%M} UTC"
+    click.echo(f"Campaign {result.title!r}: {where}")
+    click.echo(f"API calls: {len(result.requests)} ({result.reads} reads, {result.writes} writes)")
+    if result.outbox:
+        folder = os.path.relpath(result.outbox)
+        click.echo(f"The {len(api.recorded)} requests it would make are in {folder}/")
+
+
+@main.command()
+@click.argument("month", callback=lambda ctx, param, value: _month(value))
+@click.option("--json", "as_json", is_flag=True, help="Print it as JSON.")
+@click.pass_obj
+def report(obj, month: str, as_json: bool) -> None:
+    """How issue MONTH's campaign did: sends, opens, clicks, unsubscribes, top links."""
+    from . import mailchimp
+
+    settings = _settings(obj["config_file"])
+    api = mailchimp.connect(os.environ)
+    if api is None:
+        raise click.ClickException(f"the report is read from Mailchimp: set "
+                                   f"{mailchimp.API_KEY_VARIABLE}")
+    result = mailchimp.report(month, settings, api)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    sent = f" (sent {result.send_time})" if result.send_time else ""
+    click.echo(f"{result.title}{sent}")
+    rows = [("Sends", result.sends, ""),
+            ("Opens", result.opens, f"{result.open_rate:.1%}"),
+            ("Clicks", result.clicks, f"{result.click_rate:.1%}"),
+            ("Unsubscribes", result.unsubscribes, "")]
+    for label, count, rate in rows:
+        click.echo(f"  {label:<14}{count:>9,}  {rate:>6}".rstrip())
+    if result.top_links:
+        width = max(len(link.url) for link in result.top_links)
+        click.echo(f"Top links{'':<{width - 7}}{'Clicks':>8}{'Unique':>8}")
+        for link in result.top_links:
+            click.echo(f"  {link.url:<{width}}{link.clicks:>8,}{link.unique_clicks:>8,}")
 
 
 def run() -> None:

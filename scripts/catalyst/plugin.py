@@ -2,8 +2,10 @@
 
 It loads and validates the content (a problem fails the build with `path:line`),
 replaces the resource and catalyzer source files with the pages `pages.SitePages`
-renders, adds the issue archive and one page per issue, and fills the home page's
-generated block. Everything it shows comes from the core; nothing here renders.
+renders, adds the issue archive and one page per issue, fills the home page's
+generated block, and after the build writes each published issue's email beside its
+page (`issues/YYYY-MM/email.html`). Everything it shows comes from the core; nothing
+here renders.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import content
+from . import content, emails, fastblog
 from .config import PluginConfig, Settings
 from .pages import SitePages
 
@@ -66,10 +68,36 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             )
         return files
 
+    # After the blog plugin has resolved its posts (its on_nav runs at -50).
+    @event_priority(-60)
+    def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
+        if self.config.blog_speedups:
+            for blog in fastblog.blog_plugins(config):
+                fastblog.speed_up_membership(blog)
+        return nav
+
+    # Every page's Markdown has been read (excerpts exist); no view is rendered yet.
+    def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        if self.config.blog_speedups:
+            for blog in fastblog.blog_plugins(config):
+                fastblog.speed_up_excerpts(blog)
+        return env
+
     def on_page_markdown(self, markdown: str, *, page: Page, config, files) -> str:
         if page.file.src_uri == "index.md":
             return self.site_pages.expand_home(markdown, page.file.src_uri)
         return markdown
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # Unchanged issues come from the email cache, so `mkdocs serve` reloads stay quick.
+        issues = self.library.published_issues()
+        try:
+            rendered = emails.build_all(self.settings, self.library, [i.month for i in issues])
+            for email in rendered.values():
+                emails.write_site_copy(email, self.settings, config.site_dir)
+        except emails.EmailError as error:
+            raise PluginError(str(error)) from None
+        log.debug("catalyst: wrote %d email copies", len(rendered))
 
     def on_serve(self, server, *, config, builder):
         # Issues and templates live outside docs_dir: reload the preview when they change.

@@ -1,0 +1,733 @@
+"""The monthly email: one Issue to Mailchimp-ready HTML and its plain-text part.
+
+Owns the Jinja2 environment on `templates/email/` (autoescaped HTML, StrictUndefined,
+one macro per section kind), every URL in the email (absolute https, `.md` sources
+resolved to their pages, UTM parameters on links into the site), premailer inlining
+with the head-only `<style>` kept intact, the text part wrapped at 78 columns, the
+copy published on the site with the merge tags made to work, the size budget, and
+the cache that lets an unchanged issue skip all of this.
+
+Nothing here prints; errors are `EmailError`s naming the file to fix.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import posixpath
+import re
+import tempfile
+import textwrap
+import traceback
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+import jinja2
+import markupsafe
+
+from . import __version__, render
+from .config import Settings
+from .errors import CatalystError
+from .model import KIND_LABELS, Catalyzer, Issue, Library, Post, Problem, Resource
+from .render import markdown_to_html, markdown_to_text
+
+LANG = "en"
+COLUMN = 600  # px: the email's single column
+GUTTER = 24  # px: left and right padding of every cell
+CONTENT_WIDTH = COLUMN - 2 * GUTTER
+TEXT_WIDTH = 78  # columns of the plain-text part
+STYLE_MAX_BYTES = 16 * 1024  # Gmail ignores a <style> block larger than this
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+# Invisible characters after the preview text, so inboxes do not pull body text into the
+# snippet: combining grapheme joiner, zero-width non-joiner, no-break space.
+PREHEADER_PADDING = markupsafe.Markup("&#847;&zwnj;&nbsp;" * 100)
+MERGE_TAG = re.compile(render.MERGE_TAG)
+TEMPLATE_DIR = "email"
+CACHE_VERSION = 1
+
+_URL_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*(["'])(.*?)\1""", re.IGNORECASE)
+_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+_LIST_PREFIX = re.compile(r"^(\s*(?:> |[-*] |\d+\. )*)")
+
+
+class EmailError(CatalystError):
+    """An email cannot be built; `path` and `line` say where to look."""
+
+    def __init__(self, path: str, message: str, line: int = 1):
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(f"{path}:{line}: {message}")
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderedEmail:
+    """One issue's finished email: the HTML (with Mailchimp merge tags) and the text part."""
+
+    month: str
+    html: str
+    text: str
+    subject: str
+    preview_text: str
+
+
+# ---------------------------------------------------------------------------- URLs
+
+
+@dataclasses.dataclass(frozen=True)
+class Origin:
+    """Where a piece of Markdown was written: `source` for messages, `page` (a path inside
+    content/, as MkDocs sees it) for resolving relative links the way the site does."""
+
+    source: str
+    page: str
+
+
+class Links:
+    """Every URL in one issue's email: absolute https, UTM-tagged when it leads into the site."""
+
+    def __init__(self, settings: Settings, library: Library, issue: Issue):
+        self.settings = settings
+        self.library = library
+        self.issue = issue
+        self.site = settings.site_url
+        self.utm = {
+            "utm_source": settings.utm_source,
+            "utm_medium": "email",
+            "utm_campaign": issue.month,
+        }
+        self.pages = page_urls(settings, library)
+        # Local files read while rendering (image sizes): the cache checks them again.
+        self.files: dict[str, str] = {}
+
+    def origin(self, owner) -> Origin:
+        if isinstance(owner, Issue):
+            return Origin(owner.source, f"issues/{owner.month}.md")
+        if isinstance(owner, Catalyzer):
+            return Origin(owner.source, f"catalyzers/{owner.slug}.md")
+        if isinstance(owner, (Resource, Post)):
+            return Origin(owner.source, _docs_path(self.settings, owner.source))
+        raise TypeError(f"no origin for {owner!r}")
+
+    def tag(self, url: str) -> str:
+        """`url` with the campaign's UTM parameters if it leads into the site."""
+        if not url.startswith(self.site):
+            return url
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        present = {key for key, _ in query}
+        # An editor's own utm_* values win over ours.
+        query += [(key, value) for key, value in self.utm.items() if key not in present]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def page(self, item) -> str:
+        """The site page of an Issue, Post or Catalyzer, tagged."""
+        return self.tag(self.site + item.url)
+
+    def href(self, url: str, owner=None) -> str:
+        """A link as written by an editor, made absolute and tagged."""
+        url = url.strip()
+        if MERGE_TAG.fullmatch(url) or url.startswith(("mailto:", "tel:")):
+            return url
+        return self.tag(self._absolute(url, owner, "link"))
+
+    def src(self, path: str, owner=None) -> str:
+        """An image: a path inside content/ (or relative to its Markdown file), or https."""
+        url = self._absolute(path.strip(), owner, "image")
+        suffix = posixpath.splitext(urlsplit(url).path)[1].lower()
+        if suffix not in IMAGE_SUFFIXES:
+            where = self.origin(owner).source if owner is not None else self.issue.source
+            raise EmailError(where, f"image '{path}' must be PNG or JPG (email clients need them)")
+        return url
+
+    def image_width(self, path: str, owner, slot: int = CONTENT_WIDTH) -> int:
+        """The `width` attribute: the image's own width, never more than its slot."""
+        file = self._local_file(path, owner)
+        if file is None:
+            return slot  # a remote image: its size is unknown, so it fills the slot
+        data = file.read_bytes()
+        self.files[str(file)] = hashlib.sha256(data).hexdigest()
+        natural = _image_width(data)
+        return min(natural, slot) if natural else slot
+
+    def _local_file(self, path: str, owner) -> Path | None:
+        if urlsplit(path).scheme or path.startswith("//"):
+            return None
+        origin = self.origin(owner) if owner is not None else Origin(self.issue.source, "")
+        file = self.settings.docs_dir / self._local(unquote(urlsplit(path).path), origin.page)
+        if not file.is_file():
+            raise EmailError(origin.source, f"image '{path}' not found (looked for {file})")
+        return file
+
+    def _local(self, path: str, page: str) -> str:
+        """A path inside content/ for `path` written on `page` (MkDocs' rule), falling back
+        to reading it from content/'s top, as front matter writes image paths."""
+        if path.startswith("/"):
+            return posixpath.normpath(path.lstrip("/"))
+        if page:
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+            if joined in self.pages or (self.settings.docs_dir / joined).exists():
+                return joined
+        return posixpath.normpath(path)
+
+    def _absolute(self, url: str, owner, what: str) -> str:
+        origin = self.origin(owner) if owner is not None else Origin(self.issue.source, "")
+        if url.startswith("//"):
+            url = "https:" + url
+        parts = urlsplit(url)
+        if parts.scheme == "https":
+            return url
+        if parts.scheme:
+            raise EmailError(
+                origin.source,
+                f"{what} '{url}': the email uses only https:// addresses (and mailto: for links)",
+            )
+        if not parts.path:
+            # `#anchor` or `?query` alone: the place on this issue's page.
+            return urljoin(self.site + self.issue.url, url)
+        local = self._local(unquote(parts.path), origin.page)
+        target = self.pages.get(local)
+        if target is None:
+            target = _page_path(local, self.settings) if local.endswith(".md") else local
+        absolute = target if urlsplit(target).scheme else self.site + quote(target)
+        extra = urlsplit(absolute)
+        return urlunsplit(extra._replace(query=parts.query or extra.query, fragment=parts.fragment))
+
+    # -- the Markdown hook: links and images inside editors' Markdown
+
+    def rewrite(self, owner):
+        origin_owner = owner
+
+        def visit(element) -> None:
+            tag = element.tag
+            if tag == "a" and element.get("href"):
+                element.set("href", self.href(element.get("href"), origin_owner))
+            elif tag == "img" and element.get("src"):
+                path = element.get("src")
+                element.set("src", self.src(path, origin_owner))
+                element.set("width", str(self.image_width(path, origin_owner)))
+                element.set("class", "fluid")
+                element.set("alt", element.get("alt", ""))
+            elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                # The email's outline is h1 (issue) > h2 (section): an editor's headings
+                # sit below them.
+                element.tag = f"h{min(int(tag[1]) + 2, 6)}"
+
+        return visit
+
+
+def page_urls(settings: Settings, library: Library) -> dict[str, str]:
+    """Content source (path inside content/) -> its URL path on the site (or an external
+    URL), for every Markdown file an editor may link to."""
+    # The site's generated index pages: resources/index.md and the like.
+    pages = {f"{name}/index.md": f"{name}/" for name in ("resources", "catalyzers", "issues")}
+    for post in library.posts.values():
+        pages[_docs_path(settings, post.source)] = post.url
+    for catalyzer in library.catalyzers.values():
+        pages[f"catalyzers/{catalyzer.slug}.md"] = catalyzer.url
+    for issue in library.issues.values():
+        pages[f"issues/{issue.month}.md"] = issue.url
+    for resource in library.resources.values():
+        post = library.post_for(resource)
+        pages[_docs_path(settings, resource.source)] = post.url if post else resource.url
+    return pages
+
+
+def _docs_path(settings: Settings, source: str) -> str:
+    """A loader `source` (relative to the project) as a path inside content/."""
+    try:
+        return (settings.root / source).resolve().relative_to(settings.docs_dir).as_posix()
+    except ValueError:
+        return source
+
+
+def _page_path(source: str, settings: Settings) -> str:
+    """MkDocs' URL for any other Markdown page in content/."""
+    stem = source[: -len(".md")]
+    if stem == "index" or stem.endswith("/index"):
+        return stem[: -len("index")]
+    return f"{stem}/" if settings.use_directory_urls else f"{stem}.html"
+
+
+def _image_width(data: bytes) -> int | None:
+    """The pixel width of a PNG or JPEG, from its header."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big")
+    if data[:2] == b"\xff\xd8":
+        at = 2
+        while at + 9 < len(data):
+            if data[at] != 0xFF:
+                return None
+            marker = data[at + 1]
+            length = int.from_bytes(data[at + 2 : at + 4], "big")
+            # Start-of-frame markers carry the size (C4, C8 and CC are other tables).
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                return int.from_bytes(data[at + 7 : at + 9], "big")
+            at += 2 + length
+    return None
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir / TEMPLATE_DIR)),
+        # The HTML is escaped; the text part must not be (it would show `&amp;`).
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        lang=LANG,
+        column=COLUMN,
+        content_width=CONTENT_WIDTH,
+        kind_label=KIND_LABELS,
+        rule="-" * TEXT_WIDTH,
+        button_width=lambda text: len(str(text)) * 9 + 2 * GUTTER,
+    )
+    return env
+
+
+def _context(settings: Settings, library: Library, issue: Issue, links: Links) -> dict:
+    def md(text: str, owner) -> markupsafe.Markup:
+        return markupsafe.Markup(markdown_to_html(text, rewrite=links.rewrite(owner)))
+
+    def md_text(text: str, owner) -> str:
+        return markdown_to_text(text, rewrite=links.rewrite(owner))
+
+    def resource_href(resource: Resource) -> str:
+        post = library.post_for(resource)
+        return links.page(post) if post else links.href(resource.url, resource)
+
+    return {
+        "issue": issue,
+        "settings": settings,
+        "library": library,
+        "month_label": f"{issue.month_name} {issue.month[:4]}",
+        "view_url": links.page(issue),
+        "site_home": links.tag(settings.site_url),
+        "head_css": markupsafe.Markup(_read_template(settings, "head.css")),
+        "preheader_padding": PREHEADER_PADDING,
+        "md": md,
+        "md_text": md_text,
+        "href": links.href,
+        "src": links.src,
+        "img_width": links.image_width,
+        "page": links.page,
+        "resource_href": resource_href,
+        "catalyzer_for": lambda section: library.catalyzer_for(issue, section),
+    }
+
+
+def _read_template(settings: Settings, name: str) -> str:
+    path = settings.templates_dir / TEMPLATE_DIR / name
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EmailError(_shown(settings, path), "template file missing") from None
+
+
+def _render_template(settings: Settings, name: str, context: dict, issue: Issue) -> str:
+    env = _environment(settings.templates_dir)
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as error:
+        path = _shown(settings, Path(error.filename or name))
+        raise EmailError(path, error.message or str(error), error.lineno) from None
+    except jinja2.TemplateError as error:
+        # StrictUndefined: name the template line that asked for the missing value.
+        for frame in reversed(traceback.extract_tb(error.__traceback__)):
+            if frame.filename.endswith(".j2"):
+                path = _shown(settings, Path(frame.filename))
+                raise EmailError(
+                    path, f"{error} (rendering {issue.source})", frame.lineno or 1
+                ) from None
+        raise EmailError(issue.source, f"{name}: {error}") from None
+
+
+def _shown(settings: Settings, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(settings.root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _inline_css(html: str, css: str) -> str:
+    from premailer import Premailer
+
+    return Premailer(
+        html,
+        css_text=css,
+        # The defaults would break responsive and dark-mode email: keep every !important,
+        # fetch nothing, leave our width/height attributes alone (CSS `height:auto` must not
+        # become height="auto"), and keep classes for the head-only rules to select.
+        strip_important=False,
+        allow_network=False,
+        allow_loading_external_files=False,
+        disable_basic_attributes=["width", "height"],
+        remove_classes=False,
+        # cssutils logs a warning for every mso-* and -webkit-* property: they are meant.
+        cssutils_logging_level=logging.CRITICAL,
+    ).transform()
+
+
+def _check_urls(html: str, issue: Issue) -> None:
+    """A last guard over every href and src, including those in Outlook's comments."""
+    for _, url in _URL_ATTRIBUTE.findall(html):
+        url = markupsafe.Markup(url).unescape()
+        if url.startswith(("https://", "mailto:", "tel:")) or MERGE_TAG.fullmatch(url):
+            continue
+        raise EmailError(issue.source, f"'{url}' is not an absolute https:// address")
+
+
+def _check_style(html: str, settings: Settings) -> None:
+    styles = _STYLE.findall(html)
+    size = sum(len(s.encode("utf-8")) for s in styles)
+    if len(styles) != 1 or size > STYLE_MAX_BYTES:
+        path = _shown(settings, settings.templates_dir / TEMPLATE_DIR / "head.css")
+        raise EmailError(
+            path,
+            f"the email must keep exactly one <style> of at most {STYLE_MAX_BYTES} bytes "
+            f"(found {len(styles)}, {size} bytes): move inlinable rules to email.css",
+        )
+
+
+def wrap_text(text: str, width: int = TEXT_WIDTH) -> str:
+    """Wrap every line at `width`, continuing list items and quotes under themselves.
+    A word longer than the line (a URL) stays whole: breaking it would break the link."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        prefix = _LIST_PREFIX.match(line).group(1)
+        hang = re.sub(r"[^>\s]", " ", prefix)
+        lines.extend(
+            textwrap.wrap(
+                line[len(prefix) :],
+                width,
+                initial_indent=prefix,
+                subsequent_indent=hang,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(lines)
+
+
+def _tidy_text(text: str) -> str:
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    return wrap_text(text) + "\n"
+
+
+def _render(settings: Settings, library: Library, month: str) -> tuple[RenderedEmail, dict]:
+    """Build one email from scratch; also return the local files it read (for the cache)."""
+    issue = _issue(settings, library, month)
+    links = Links(settings, library, issue)
+    context = _context(settings, library, issue, links)
+    html = _render_template(settings, "issue.html.j2", context, issue)
+    _check_urls(html, issue)
+    html = _inline_css(html, _read_template(settings, "email.css"))
+    _check_style(html, settings)
+    text = _tidy_text(_render_template(settings, "issue.txt.j2", context, issue))
+    email = RenderedEmail(
+        month=issue.month,
+        html=html,
+        text=text,
+        subject=issue.subject,
+        preview_text=issue.preview_text,
+    )
+    return email, links.files
+
+
+def _issue(settings: Settings, library: Library, month: str) -> Issue:
+    issue = library.issues.get(month)
+    if issue is None:
+        known = ", ".join(sorted(library.issues)) or "none"
+        path = _shown(settings, settings.issues_dir / f"{month}.md")
+        raise EmailError(path, f"no issue {month} (issues: {known})")
+    return issue
+
+
+# ---------------------------------------------------------------------------- the cache
+
+
+@lru_cache(maxsize=1)
+def _toolchain() -> dict:
+    """What else shapes the output: our code and the libraries that render it."""
+    code = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        code.update(module.name.encode() + b"\0" + module.read_bytes())
+    versions = {
+        name: metadata.version(name)
+        for name in ("premailer", "cssutils", "lxml", "jinja2", "markdown", "pymdown-extensions")
+    }
+    return {"catalyst": __version__, "code": code.hexdigest(), "libraries": versions}
+
+
+def cache_key(settings: Settings, library: Library, month: str) -> str:
+    """A digest of everything an issue's email is made from (images are checked apart)."""
+    issue = _issue(settings, library, month)
+    resources: dict = {}
+    catalyzers: dict = {}
+    for section in issue.sections:
+        for slug in getattr(section, "items", []) if section.kind == "resources" else []:
+            resource = library.resources.get(slug)
+            if resource is not None:
+                post = library.post_for(resource)
+                resources[slug] = [
+                    resource.model_dump(mode="json"),
+                    post.model_dump(mode="json") if post else None,
+                ]
+        if section.kind == "catalyzer":
+            person = library.catalyzer_for(issue, section)
+            if person is not None:
+                catalyzers[person.slug] = person.model_dump(mode="json")
+    folder = settings.templates_dir / TEMPLATE_DIR
+    templates = {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+    inputs = {
+        "format": CACHE_VERSION,
+        "toolchain": _toolchain(),
+        "settings": {f.name: str(getattr(settings, f.name)) for f in dataclasses.fields(settings)},
+        "issue": issue.model_dump(mode="json"),
+        "resources": resources,
+        "catalyzers": catalyzers,
+        "pages": page_urls(settings, library),
+        "templates": templates,
+    }
+    blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def cache_dir(settings: Settings) -> Path:
+    return settings.build_dir / "cache" / "email"
+
+
+def _cached(settings: Settings, month: str, key: str) -> RenderedEmail | None:
+    path = cache_dir(settings) / f"{month}.json"
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if entry.get("key") != key:
+        return None
+    for name, digest in entry.get("files", {}).items():
+        try:
+            if hashlib.sha256(Path(name).read_bytes()).hexdigest() != digest:
+                return None
+        except OSError:
+            return None
+    try:
+        return RenderedEmail(**entry["email"])
+    except (KeyError, TypeError):
+        return None
+
+
+def _store(settings: Settings, key: str, email: RenderedEmail, files: dict) -> None:
+    entry = {"key": key, "files": files, "email": dataclasses.asdict(email)}
+    write_atomic(cache_dir(settings) / f"{email.month}.json", json.dumps(entry))
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write `data` beside `path` and rename it into place: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def build(settings: Settings, library: Library, month: str, *, cache: bool = True) -> RenderedEmail:
+    """The email of issue `month` (YYYY-MM), from the cache when none of its inputs changed."""
+    if not cache:
+        return _render(settings, library, month)[0]
+    key = cache_key(settings, library, month)
+    email = _cached(settings, month, key)
+    if email is None:
+        email, files = _render(settings, library, month)
+        _store(settings, key, email, files)
+    return email
+
+
+def build_all(
+    settings: Settings, library: Library, months: list[str], jobs: int | None = None
+) -> dict[str, RenderedEmail]:
+    """Many issues' emails, month -> email; cache misses are rendered on `jobs` processes
+    (default: every core). The first error is raised."""
+    results = _build_many(settings, library, months, jobs)
+    for outcome in results.values():
+        if isinstance(outcome, EmailError):
+            raise outcome
+    return results
+
+
+def _build_many(
+    settings: Settings, library: Library, months: list[str], jobs: int | None
+) -> dict[str, RenderedEmail | EmailError]:
+    results: dict[str, RenderedEmail | EmailError] = {}
+    keys: dict[str, str] = {}
+    for month in months:
+        try:
+            keys[month] = cache_key(settings, library, month)
+        except EmailError as error:
+            results[month] = error
+            continue
+        email = _cached(settings, month, keys[month])
+        if email is not None:
+            results[month] = email
+    misses = [m for m in months if m not in results]
+    jobs = min(jobs or os.cpu_count() or 1, len(misses))
+    if jobs <= 1:
+        rendered = map(_try_render, [(settings, library, m) for m in misses])
+        outcomes = dict(zip(misses, rendered, strict=True))
+    else:
+        # forkserver: safe beside `mkdocs serve`'s threads, unlike fork.
+        context = multiprocessing.get_context("forkserver")
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_worker_init,
+            initargs=(settings, library),
+        ) as pool:
+            outcomes = dict(zip(misses, pool.map(_worker_render, misses), strict=True))
+    for month, outcome in outcomes.items():
+        if isinstance(outcome, EmailError):
+            results[month] = outcome
+            continue
+        email, files = outcome
+        _store(settings, keys[month], email, files)
+        results[month] = email
+    return {month: results[month] for month in months}
+
+
+def _try_render(args) -> tuple[RenderedEmail, dict] | EmailError:
+    try:
+        return _render(*args)
+    except EmailError as error:
+        return error
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(settings: Settings, library: Library) -> None:
+    _WORKER.update(settings=settings, library=library)
+
+
+def _worker_render(month: str) -> tuple[RenderedEmail, dict] | EmailError:
+    return _try_render((_WORKER["settings"], _WORKER["library"], month))
+
+
+def write(rendered: RenderedEmail, out_dir: str | os.PathLike) -> tuple[Path, Path]:
+    """Write `YYYY-MM.html` and `YYYY-MM.txt` into `out_dir`, each atomically."""
+    out = Path(out_dir)
+    html_path = out / f"{rendered.month}.html"
+    text_path = out / f"{rendered.month}.txt"
+    write_atomic(html_path, rendered.html)
+    write_atomic(text_path, rendered.text)
+    return html_path, text_path
+
+
+def site_copy(rendered: RenderedEmail, settings: Settings) -> str:
+    """The email as published on the site: merge tags replaced by what works for a reader."""
+    replacements = {
+        "*|UNSUB|*": _unsubscribe_url(settings),
+        "*|UPDATE_PROFILE|*": _update_profile_url(settings),
+        "*|LIST:ADDRESSLINE|*": str(markupsafe.escape(settings.address)),
+    }
+    html = rendered.html
+    for tag, value in replacements.items():
+        html = html.replace(tag, value)
+    # Any other merge tag (an editor's *|FNAME|*) has no reader to fill it in.
+    html = MERGE_TAG.sub("", html)
+    # The issue's page is the one to index; this copy is for looking at the email.
+    return html.replace(
+        '<meta charset="utf-8">',
+        '<meta charset="utf-8">\n<meta name="robots" content="noindex">',
+        1,
+    )
+
+
+def _unsubscribe_url(settings: Settings) -> str:
+    """Mailchimp's hosted unsubscribe form for the audience of the embedded signup form."""
+    if settings.subscribe_url:
+        parts = urlsplit(settings.subscribe_url)
+        if parts.path.startswith("/subscribe"):
+            return str(markupsafe.escape(urlunsplit(parts._replace(path="/unsubscribe"))))
+    return _update_profile_url(settings)
+
+
+def _update_profile_url(settings: Settings) -> str:
+    if settings.reply_to:
+        subject = quote(f"My {settings.newsletter_name} subscription")
+        return str(markupsafe.escape(f"mailto:{settings.reply_to}?subject={subject}"))
+    return str(markupsafe.escape(settings.site_url))
+
+
+def write_site_copy(
+    rendered: RenderedEmail, settings: Settings, site_dir: str | os.PathLike
+) -> Path:
+    """Publish the site copy at `issues/YYYY-MM/email.html` under `site_dir`, atomically."""
+    path = Path(site_dir) / "issues" / rendered.month / "email.html"
+    write_atomic(path, site_copy(rendered, settings))
+    return path
+
+
+def size_kb(rendered: RenderedEmail) -> float:
+    return len(rendered.html.encode("utf-8")) / 1024
+
+
+def budget_problems(settings: Settings, library: Library) -> list[Problem]:
+    """Each issue whose email is over budget (error above `email_max_kb`, warning above
+    `email_warn_kb`; Gmail clips at 102 KB), or cannot be built at all."""
+    problems: list[Problem] = []
+    issues = sorted(library.issues.values(), key=lambda i: i.month)
+    outcomes = _build_many(settings, library, [i.month for i in issues], None)
+    for issue in issues:
+        outcome = outcomes[issue.month]
+        if isinstance(outcome, EmailError):
+            problems.append(Problem(outcome.path, outcome.line, f"email: {outcome.message}"))
+            continue
+        size = size_kb(outcome)
+        advice = (
+            f"email is {size:.1f} KB; Gmail clips messages over 102 KB, so keep it under "
+            f"{settings.email_max_kb} KB (shorten the letter or leave a section to the site)"
+        )
+        if size > settings.email_max_kb:
+            problems.append(Problem(issue.source, 1, advice))
+        elif size > settings.email_warn_kb:
+            problems.append(Problem(issue.source, 1, advice, "warning"))
+    return problems
+
+
+def month_named(settings: Settings, library: Library, name: str) -> str:
+    """`YYYY-MM` as given, or `latest`: the newest published issue."""
+    if name != "latest":
+        return _issue(settings, library, name).month
+    latest = library.latest_issue()
+    if latest is None:
+        raise EmailError(_shown(settings, settings.issues_dir), "no published issue yet")
+    return latest.month
