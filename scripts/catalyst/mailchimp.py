@@ -62,6 +62,14 @@ CAMPAIGN_FIELDS = (
     "recipients.list_id",
     "recipients.segment_opts",
 )
+PAST = {
+    "create": "created",
+    "update": "updated",
+    "upload": "uploaded",
+    "unschedule": "unscheduled",
+    "schedule": "scheduled",
+    "send": "sent",
+}
 _EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 
 
@@ -337,12 +345,12 @@ def get_report(campaign_id: str) -> Request:
     )
 
 
-def get_click_details(campaign_id: str, count: int) -> Request:
+def get_click_details(campaign_id: str) -> Request:
+    # The 3.0.80 client cannot ask for a sort order: take every link (a newsletter has tens)
+    # and sort them here.
     query = {
         "fields": ["urls_clicked.url", "urls_clicked.total_clicks", "urls_clicked.unique_clicks"],
-        "count": count,
-        "sort_field": "total_clicks",
-        "sort_dir": "DESC",
+        "count": 1000,
     }
     return Request(
         "GET",
@@ -846,8 +854,10 @@ class _Push:
         self.result.steps.append(message)
         self.on_step(message)
 
-    def wrote(self, what: str) -> None:
+    def wrote(self, what: str, verb: str, rest: str) -> None:
+        """Note a write (in a dry run, one that would be made) and say so."""
         self.result.written.append(what)
+        self.step(f"would {verb} {rest}" if self.api.dry_run else f"{PAST[verb]} {rest}")
 
     # -- the sequence
 
@@ -1029,9 +1039,9 @@ class _Push:
             return found[0] if len(found) == 1 else None
 
         campaign = Campaign.from_api(self.api.send(create_campaign(body, created_meanwhile)))
-        self.wrote("created")
         self._remember(campaign)
-        self.step(f"created {self.title!r} (id {campaign.id})")
+        shown = "" if campaign.id == PENDING_ID else f" (id {campaign.id})"
+        self.wrote("created", "create", f"{self.title!r}{shown}")
         return self._put_content(campaign)
 
     def _remember(self, campaign: Campaign) -> None:
@@ -1064,8 +1074,7 @@ class _Push:
                 if "audience" in changed:
                     self._check_audience()
                 answer = self.api.send(update_campaign(campaign.id, body))
-                self.wrote("settings")
-                self.step("updated the settings")
+                self.wrote("settings", "update", "the settings")
                 return _replace(
                     campaign,
                     settings=want,
@@ -1101,7 +1110,6 @@ class _Push:
             self.api.send(set_content(campaign.id, {"html": self.html, "plain_text": self.text}))
             or {}
         )
-        self.wrote("content")
         self.state.update(
             self.month,
             content_sha256=self.content_sha,
@@ -1110,7 +1118,7 @@ class _Push:
         )
         self.recorded = self.state.get(self.month)
         kb = len(self.html.encode()) / 1024
-        self.step(f"uploaded the content (HTML {kb:.1f} KB and plain text)")
+        self.wrote("content", "upload", f"the content (HTML {kb:.1f} KB and plain text)")
         return campaign
 
     def _status_is(self, campaign_id: str, *statuses: str) -> Callable[[], Any]:
@@ -1122,14 +1130,12 @@ class _Push:
 
     def _unschedule(self, campaign: Campaign) -> Campaign:
         self.api.send(unschedule(campaign.id, self._status_is(campaign.id, "save", "paused")))
-        self.wrote("unscheduled")
-        self.step(f"unscheduled it (it was set for {_when(campaign.send_time)})")
+        self.wrote("unscheduled", "unschedule", f"it (it was set for {_when(campaign.send_time)})")
         return _replace(campaign, status="save")
 
     def _test(self, campaign: Campaign) -> None:
         emails = list(self.options.test_emails)
         self.api.send(send_test(campaign.id, emails))
-        self.wrote("test")
         self.state.update(
             self.month,
             tested={
@@ -1139,7 +1145,7 @@ class _Push:
             },
         )
         self.recorded = self.state.get(self.month)
-        self.step(f"sent a test to {', '.join(emails)}")
+        self.wrote("test", "send", f"a test to {', '.join(emails)}")
 
     def _ready(self, campaign: Campaign, doing: str) -> None:
         checklist = self.api.send(get_checklist(campaign.id)) or {}
@@ -1168,8 +1174,7 @@ class _Push:
             )
         self._ready(campaign, "schedule")
         self.api.send(schedule(campaign.id, when, self._status_is(campaign.id, "schedule")))
-        self.wrote("scheduled")
-        self.step(f"scheduled for {_when(when)}")
+        self.wrote("scheduled", "schedule", f"it for {_when(when)}")
         return _replace(campaign, status="schedule", send_time=when)
 
     def _send(self, campaign: Campaign) -> Campaign:
@@ -1186,8 +1191,7 @@ class _Push:
             )
 
         self.api.send(send(campaign.id, confirm))
-        self.wrote("sent")
-        self.step("sent to the audience")
+        self.wrote("sent", "send", "it to the audience")
         return _replace(campaign, status="sending")
 
     # -- when to schedule, and when to refuse
@@ -1290,7 +1294,8 @@ def report(month: str, settings: Settings, api: Mailchimp, *, top: int = 5) -> R
             f"{title!r} has not gone out (status {campaign.status}): no report until it does"
         )
     data = api.send(get_report(campaign.id)) or {}
-    clicked = (api.send(get_click_details(campaign.id, top)) or {}).get("urls_clicked") or []
+    clicked = (api.send(get_click_details(campaign.id)) or {}).get("urls_clicked") or []
+    clicked.sort(key=lambda link: link.get("total_clicks") or 0, reverse=True)
     opens, clicks = data.get("opens") or {}, data.get("clicks") or {}
     return Report(
         month=month,
