@@ -37,6 +37,8 @@ class PluginConfig(Config):
     # Postal address for the footer of the site copy (Mailchimp fills *|LIST:ADDRESSLINE|*).
     address = c.Type(str, default="")
     catalyzer_intro = c.Type(str, default="")
+    # Same output, less work: see catalyst/fastblog.py. Off only to compare outputs.
+    blog_speedups = c.Type(bool, default=True)
 
 
 @dataclass(frozen=True)

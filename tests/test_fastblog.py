@@ -1,0 +1,73 @@
+"""The blog speed-ups change nothing: a site built with and without them is byte-identical."""
+
+from __future__ import annotations
+
+import filecmp
+import re
+from pathlib import Path
+
+from catalyst.bench import generate
+from conftest import mkdocs_build
+
+EDGE_POSTS = {
+    # Each case makes the part before <!-- more --> depend on what follows, or not.
+    "reference-after": "Read [the study][study].\n\n<!-- more -->\n\nMore.\n\n"
+    "[study]: https://example.org/study\n",
+    "footnote-after": "A claim.[^1]\n\n<!-- more -->\n\nMore.\n\n[^1]: The source.\n",
+    "abbreviation-after": "The LCL model.\n\n<!-- more -->\n\nMore.\n\n"
+    "*[LCL]: Learner-Centered Leadership\n",
+    "html-block": '<div class="note" markdown>\nOpen block.\n\n<!-- more -->\n\n'
+    "Still open.\n</div>\n",
+    "code-fence": "```\ncode\n<!-- more -->\nstill code\n```\n\nAfter.\n",
+    "plain": "An opening with a [link](../../resources/index.md) and **bold**.\n\n<!-- more -->\n\n"
+    "The rest, with a [link](https://example.org/x).\n",
+    "no-separator": "Only an opening paragraph.\n",
+    "nothing-after": "An opening.\n\n<!-- more -->\n",
+}
+
+
+def add_edge_posts(root: Path) -> None:
+    for n, (slug, body) in enumerate(EDGE_POSTS.items()):
+        (root / f"content/blog/posts/{slug}.md").write_text(
+            f"---\ndate: 2020-0{1 + n % 9}-1{n}\nauthors: [devin]\ncategories: [Leadership]\n"
+            f"slug: {slug}\n---\n\n# Edge case {slug}\n\n{body}",
+            encoding="utf-8",
+        )
+
+
+def same(a: Path, b: Path) -> bool:
+    if a.name.startswith("feed_rss"):
+        # The channel's own dates are the build's time; every item must match.
+        def items(p):
+            return re.sub(r"<(pubDate|lastBuildDate)>[^<]*</\1>", "", p.read_text(), count=2)
+
+        return items(a) == items(b)
+    return filecmp.cmp(a, b, shallow=False)
+
+
+def test_speedups_give_the_same_site(tmp_path):
+    root = generate(tmp_path / "repo", {"posts": 24, "resources": 12, "catalyzers": 3, "issues": 3})
+    add_edge_posts(root)
+    config = (root / "mkdocs.yml").read_text()
+    assert "blog_speedups" not in config  # on by default
+    slow = root / "mkdocs-slow.yml"
+    slow.write_text(
+        config.replace("  - catalyst:\n", "  - catalyst:\n      blog_speedups: false\n")
+    )
+
+    fast_build = mkdocs_build(root / "mkdocs.yml", tmp_path / "fast")
+    assert fast_build.returncode == 0, fast_build.stderr
+    slow_build = mkdocs_build(slow, tmp_path / "slow")
+    assert slow_build.returncode == 0, slow_build.stderr
+
+    fast = sorted(p.relative_to(tmp_path / "fast") for p in (tmp_path / "fast").rglob("*"))
+    slow_files = sorted(p.relative_to(tmp_path / "slow") for p in (tmp_path / "slow").rglob("*"))
+    assert fast == slow_files
+    # Compressed sitemaps carry their build time.
+    compared = [p for p in fast if (tmp_path / "fast" / p).is_file() and p.suffix != ".gz"]
+    assert len(compared) > 100
+    differ = [p for p in compared if not same(tmp_path / "fast" / p, tmp_path / "slow" / p)]
+    assert differ == []
+    # The edge cases are on the blog's index pages, with their excerpts.
+    index = "".join(p.read_text() for p in (tmp_path / "fast/blog").rglob("index.html"))
+    assert "Edge case reference-after" in index and 'href="https://example.org/study"' in index
