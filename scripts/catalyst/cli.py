@@ -149,6 +149,47 @@ def build(obj, site_dir: str | None) -> None:
     click.echo(f"Site built in {target}")
 
 
+@main.command()
+@click.argument("month")
+@click.option("--screenshot", is_flag=True,
+              help="Also render it in headless Chromium at 600px and 375px wide (PNGs beside it).")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False),
+              help="Where to write the files (default: build/email).")
+@click.pass_obj
+def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
+    """Render issue MONTH (YYYY-MM, or `latest`) as email: its HTML and text part, with sizes."""
+    from . import content, emails
+
+    settings = _settings(obj["config_file"])
+    library, problems = content.load(settings)
+    errors = [p for p in problems if p.level == "error"]
+    for problem in errors:
+        show_problem(problem)
+    if errors:
+        raise click.ClickException(f"{len(errors)} error(s) in the content: fix them first")
+    rendered = emails.build(settings, library, emails.month_named(settings, library, month))
+    out = Path(out_dir) if out_dir else settings.build_dir / "email"
+    html_path, text_path = emails.write(rendered, out)
+    for path in (html_path, text_path):
+        click.echo(f"{_shown(path)}  {_size(path.stat().st_size)}")
+    if screenshot:
+        from . import browser
+
+        for path in browser.screenshots(html_path, settings):
+            click.echo(f"{_shown(path)}  {_size(path.stat().st_size)}")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.1f} KB ({size} bytes)"
+
+
 def _month(value: str) -> str:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
         raise click.BadParameter(f"{value!r} is not a month written YYYY-MM")
