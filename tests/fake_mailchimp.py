@@ -49,7 +49,8 @@ INVALID = "The resource submitted could not be validated. For field-specific det
 class Fault:
     """Something going wrong with one request.
 
-    kind: `status` answers `status` with problem+json (429 carries Retry-After); `drop` closes
+    kind: `status` answers `status` with problem+json (429 carries Retry-After); `bare`
+    answers `status` with an empty body (as a proxy in front of Mailchimp may); `drop` closes
     the connection before doing anything; `lost` applies the request, then closes the
     connection unanswered; `slow` applies it and answers after `delay` seconds.
     """
@@ -61,15 +62,17 @@ class Fault:
 
     def __str__(self) -> str:
         if self.kind == "status":
-            return f"{self.status}" + (
-                f" retry-after {self.retry_after}" if self.retry_after else ""
-            )
-        return self.kind
+            after = f" retry-after {self.retry_after}" if self.retry_after else ""
+            return f"{self.status}{after}"
+        if self.kind == "bare":
+            return f"{self.status} empty"
+        return f"slow {self.delay:g}s" if self.kind == "slow" else self.kind
 
 
 RATE_LIMITED = Fault("status", 429, retry_after=2)
 SERVER_ERROR = Fault("status", 500)
 UNAVAILABLE = Fault("status", 503)
+BAD_GATEWAY = Fault("bare", 502)
 DROPPED = Fault("drop")
 LOST_AFTER_WRITE = Fault("lost")
 
@@ -855,6 +858,12 @@ def _handler(fake: FakeMailchimp) -> type[BaseHTTPRequestHandler]:
                 fake.requests.append(record)
             if fault and fault.kind == "drop":
                 self.close_connection = True
+                return
+            if fault and fault.kind == "bare":
+                record.status = fault.status
+                self.send_response(fault.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
                 return
             if fault and fault.kind == "status":
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
