@@ -1,0 +1,160 @@
+"""The fake Mailchimp is only as good as its fidelity: the real client, over HTTP, gets
+Mailchimp's answers, statuses, errors and rules from it."""
+
+from __future__ import annotations
+
+import json
+
+import mailchimp_marketing
+import pytest
+import requests
+from mailchimp_marketing.api_client import ApiClientError
+
+from fake_mailchimp import API_KEY, LIST_ID, RATE_LIMITED, Spec
+
+pytest_plugins = ["mailchimp_fixtures"]
+
+SETTINGS = {"subject_line": "Hello", "from_name": "Catalyst", "reply_to": "c@example.org"}
+
+
+def client(fake, key: str = API_KEY) -> mailchimp_marketing.Client:
+    real = mailchimp_marketing.Client({"api_key": key, "server": "", "timeout": 5})
+    real.api_client.host = fake.url
+    return real
+
+
+def refusal(call) -> tuple[int, dict]:
+    with pytest.raises(ApiClientError) as error:
+        call()
+    return error.value.status_code, json.loads(error.value.text)
+
+
+def new_campaign(api, **settings) -> dict:
+    return api.campaigns.create(
+        {
+            "type": "regular",
+            "recipients": {"list_id": LIST_ID},
+            "settings": {**SETTINGS, "title": "T", **settings},
+        }
+    )
+
+
+def test_ping_with_the_key_and_401_problem_json_without_it(fake):
+    assert client(fake).ping.get() == {"health_status": "Everything's Chimpy!"}
+    status, problem = refusal(client(fake, "f" * 32 + "-us21").ping.get)
+    assert status == 401
+    assert set(problem) == {"type", "title", "status", "detail", "instance"}
+    assert (problem["title"], problem["status"]) == ("API Key Invalid", 401)
+
+
+def test_errors_are_problem_json_the_client_hands_over_as_text(fake):
+    response = requests.get(f"{fake.url}/campaigns/nope", auth=("user", API_KEY), timeout=5)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/problem+json; charset=utf-8"
+    status, problem = refusal(lambda: client(fake).campaigns.get("nope"))
+    assert (status, problem["title"]) == (404, "Resource Not Found")
+
+
+def test_an_action_answers_204_with_no_body_which_the_client_returns_raw(fake):
+    api = client(fake)
+    campaign = new_campaign(api)
+    api.campaigns.set_content(campaign["id"], {"html": "<p>Hi</p>"})
+    answer = api.campaigns.send_test_email(
+        campaign["id"], {"test_emails": ["a@example.org"], "send_type": "html"}
+    )
+    assert isinstance(answer, requests.Response) and answer.status_code == 204
+
+
+def test_bodies_are_checked_against_mailchimps_api_description(fake):
+    api = client(fake)
+    campaign = new_campaign(api)
+    status, problem = refusal(
+        lambda: api.campaigns.update(campaign["id"], {"settings": {"subject_line": "Hi"}})
+    )
+    assert (status, problem["title"]) == (400, "Invalid Resource")
+    assert problem["errors"] == [
+        {"field": "settings", "message": "Required fields were not provided: from_name, reply_to"}
+    ]
+    _, problem = refusal(
+        lambda: api.campaigns.update(campaign["id"], {"settings": {**SETTINGS, "template_id": "7"}})
+    )
+    assert problem["errors"] == [
+        {
+            "field": "settings.template_id",
+            "message": "Schema describes integer, string found instead",
+        }
+    ]
+    _, problem = refusal(
+        lambda: api.campaigns.send_test_email(campaign["id"], {"test_emails": ["a@example.org"]})
+    )
+    assert problem["errors"][0]["message"] == "Required fields were not provided: send_type"
+    _, problem = refusal(lambda: api.campaigns.list(status="draft"))
+    assert problem["errors"] == [
+        {"field": "status", "message": "Data did not match any of the schema's enum values."}
+    ]
+
+
+def test_fields_limits_the_answer_to_the_dotted_paths_asked_for(fake):
+    api = client(fake)
+    new_campaign(api, title="One")
+    new_campaign(api, title="Two")
+    page = api.campaigns.list(
+        fields=["campaigns.id", "campaigns.settings.title", "total_items"], count=1, offset=1
+    )
+    assert page["total_items"] == 2
+    [only] = page["campaigns"]
+    assert set(only) == {"id", "settings"} and only["settings"] == {"title": "Two"}
+
+
+def test_campaign_statuses_move_as_mailchimps_do(fake):
+    api = client(fake)
+    cid = new_campaign(api)["id"]
+    api.campaigns.set_content(cid, {"html": "<p>Hi</p>", "plain_text": "Hi"})
+    status, problem = refusal(
+        lambda: api.campaigns.schedule(cid, {"schedule_time": "2099-01-01T10:05:00+00:00"})
+    )
+    assert (status, problem["detail"]) == (
+        400,
+        "Schedule time must be on the quarter-hour (:00, :15, :30, :45).",
+    )
+    api.campaigns.schedule(cid, {"schedule_time": "2099-01-01T10:15:00+00:00"})
+    assert api.campaigns.get(cid, fields=["status", "send_time"]) == {
+        "status": "schedule",
+        "send_time": "2099-01-01T10:15:00+00:00",
+    }
+    status, problem = refusal(lambda: api.campaigns.set_content(cid, {"html": "<p>Bye</p>"}))
+    assert status == 400 and "unschedule it first" in problem["detail"]
+    api.campaigns.unschedule(cid)
+    api.campaigns.send(cid)
+    assert api.campaigns.get(cid)["status"] == "sending"
+    fake.deliver(cid)
+    assert api.campaigns.get(cid)["status"] == "sent"
+    status, problem = refusal(lambda: api.campaigns.update(cid, {"settings": SETTINGS}))
+    assert status == 400 and "already been sent" in problem["detail"]
+    assert api.reports.get_campaign_report(cid)["emails_sent"] == 1204
+
+
+def test_the_send_checklist_lists_what_is_missing(fake):
+    api = client(fake)
+    cid = new_campaign(api, preview_text="")["id"]
+    checklist = api.campaigns.get_send_checklist(cid)
+    assert checklist["is_ready"] is False
+    problems = {(i["type"], i["heading"]) for i in checklist["items"] if i["type"] != "success"}
+    assert problems == {("warning", "Preview text"), ("error", "Content")}
+    _, problem = refusal(lambda: api.campaigns.send(cid))
+    assert problem["detail"].startswith("Your campaign is not ready to send.")
+
+
+def test_a_rate_limit_answers_429_with_retry_after(fake):
+    fake.inject(RATE_LIMITED)
+    response = requests.get(f"{fake.url}/ping", auth=("user", API_KEY), timeout=5)
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "2")
+    assert response.json()["title"] == "Too Many Requests"
+    assert [str(r) for r in fake.requests] == ["GET /ping -> 429"]
+
+
+def test_without_the_api_description_the_fake_says_plainly_what_is_missing(tmp_path):
+    with pytest.raises(
+        FileNotFoundError, match="The Mailchimp API description is missing: expected .*missing.json"
+    ):
+        Spec(tmp_path / "missing.json")
