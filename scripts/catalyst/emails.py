@@ -377,7 +377,9 @@ def _inline_css(html: str, css: str) -> str:
         allow_loading_external_files=False,
         disable_basic_attributes=["width", "height"],
         remove_classes=False,
-        # cssutils logs a warning for every mso-* and -webkit-* property: they are meant.
+        # cssutils' validation knows no mso-* or -webkit-* property and would warn about each
+        # (they are meant); it is also most of the inlining time.
+        disable_validation=True,
         cssutils_logging_level=logging.CRITICAL,
     ).transform()
 
@@ -575,8 +577,8 @@ def build(settings: Settings, library: Library, month: str, *, cache: bool = Tru
 def build_all(
     settings: Settings, library: Library, months: list[str], jobs: int | None = None
 ) -> dict[str, RenderedEmail]:
-    """Many issues' emails, month -> email; cache misses are rendered on `jobs` processes
-    (default: every core). The first error is raised."""
+    """Many issues' emails, month -> email; cache misses are rendered on `jobs` worker
+    processes (default: every core; 0: in this process). The first error is raised."""
     results = _build_many(settings, library, months, jobs)
     for outcome in results.values():
         if isinstance(outcome, EmailError):
@@ -599,8 +601,8 @@ def _build_many(
         if email is not None:
             results[month] = email
     misses = [m for m in months if m not in results]
-    jobs = min(jobs or os.cpu_count() or 1, len(misses))
-    if jobs <= 1:
+    jobs = min((os.cpu_count() or 1) if jobs is None else jobs, len(misses))
+    if jobs == 0 or len(misses) <= 1:
         rendered = map(_try_render, [(settings, library, m) for m in misses])
         outcomes = dict(zip(misses, rendered, strict=True))
     else:

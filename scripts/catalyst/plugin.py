@@ -10,6 +10,7 @@ here renders.
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import os
 
@@ -33,6 +34,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self.settings: Settings | None = None
         self.library = None
         self.site_pages: SitePages | None = None
+        self._emails: concurrent.futures.Future | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -47,6 +49,15 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             raise PluginError(f"the content has {len(errors)} problem(s):\n{listing}")
         self.library = library
         self.site_pages = SitePages(library, self.settings)
+        # The emails render (or come from the cache) on the other cores while MkDocs builds
+        # the pages on this one; on_post_build collects them.
+        months = [issue.month for issue in library.published_issues()]
+        jobs = max(1, (os.cpu_count() or 1) - 1)
+        background = concurrent.futures.ThreadPoolExecutor(1, "catalyst-emails")
+        self._emails = background.submit(
+            emails.build_all, self.settings, library, months, jobs=jobs
+        )
+        background.shutdown(wait=False)
         return config
 
     # The blog plugin sorts its files at priority -50; ours go in before it looks.
@@ -90,14 +101,18 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         # Unchanged issues come from the email cache, so `mkdocs serve` reloads stay quick.
-        issues = self.library.published_issues()
         try:
-            rendered = emails.build_all(self.settings, self.library, [i.month for i in issues])
+            rendered = self._emails.result()
             for email in rendered.values():
                 emails.write_site_copy(email, self.settings, config.site_dir)
         except emails.EmailError as error:
             raise PluginError(str(error)) from None
         log.debug("catalyst: wrote %d email copies", len(rendered))
+
+    def on_build_error(self, *, error: Exception) -> None:
+        # Let the background emails finish (they only fill the cache) before MkDocs exits.
+        if self._emails is not None:
+            concurrent.futures.wait([self._emails])
 
     def on_serve(self, server, *, config, builder):
         # Issues and templates live outside docs_dir: reload the preview when they change.
