@@ -317,6 +317,8 @@ class FakeMailchimp:
         self._faults: list[_Armed] = []
         self._web_ids = iter(range(4001, 10**6))
         self._server: ThreadingHTTPServer | None = None
+        # Told of each request once it is answered (or dropped): for a live log.
+        self.on_request: Callable[[Recorded], None] = lambda record: None
 
     # -- running
 
@@ -856,6 +858,12 @@ def _handler(fake: FakeMailchimp) -> type[BaseHTTPRequestHandler]:
                 fault = fake._take_fault(len(fake.requests), method, path)
                 record.fault = fault
                 fake.requests.append(record)
+            try:
+                self._serve(record, fault)
+            finally:
+                fake.on_request(record)
+
+        def _serve(self, record: Recorded, fault: Fault | None) -> None:
             if fault and fault.kind == "drop":
                 self.close_connection = True
                 return
@@ -877,7 +885,9 @@ def _handler(fake: FakeMailchimp) -> type[BaseHTTPRequestHandler]:
                 return self._answer(
                     record, *self._problem(Problem(fault.status, title, detail, headers=headers))
                 )
-            status, document, headers = self._apply(method, path, query, body)
+            status, document, headers = self._apply(
+                record.method, record.path, record.query, record.body
+            )
             if fault and fault.kind == "lost":
                 self.close_connection = True
                 return
@@ -924,3 +934,29 @@ def _handler(fake: FakeMailchimp) -> type[BaseHTTPRequestHandler]:
                 pass  # the client gave up waiting (a slow answer)
 
     return Handler
+
+
+def main() -> None:
+    """Serve a fake account until interrupted, logging each request: for trying `catalyst push`
+    by hand. `python tests/fake_mailchimp.py [--port N] [--list-id ID]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--list-id", default=LIST_ID, help="the audience's id (mkdocs.yml)")
+    arguments = parser.parse_args()
+    fake = FakeMailchimp()
+    fake.lists = {arguments.list_id: {**fake.lists[LIST_ID], "id": arguments.list_id}}
+    fake.segments = {arguments.list_id: fake.segments[LIST_ID]}
+    fake.on_request = lambda record: print(f"fake: {record}", flush=True)
+    fake._server = ThreadingHTTPServer(("127.0.0.1", arguments.port), _handler(fake))
+    print(f"export MAILCHIMP_API_URL={fake.url}", flush=True)
+    print(f"export MAILCHIMP_API_KEY={fake.api_key}", flush=True)
+    try:
+        fake._server.serve_forever()
+    except KeyboardInterrupt:
+        fake._server.server_close()
+
+
+if __name__ == "__main__":
+    main()

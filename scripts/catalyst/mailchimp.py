@@ -504,12 +504,10 @@ class Mailchimp:
 
         if status is None:  # the client wraps a network error, with no status
             if isinstance(text, requests.exceptions.Timeout):
-                unapplied = isinstance(text, requests.exceptions.ConnectTimeout)
                 reason = f"no answer within {self.policy.timeout:g} s"
-                return _Transient(reason, unapplied=unapplied)
-            unapplied = "NewConnectionError" in repr(text)  # never connected: nothing was sent
-            reason = f"the connection failed ({self.key.scrub(_first_line(text))})"
-            return _Transient(reason, unapplied=unapplied)
+            else:
+                reason = f"the connection failed ({self.key.scrub(_first_line(text))})"
+            return _Transient(reason, unapplied=_never_connected(text))
         problem = _problem(text)
         title = problem.get("title") or _phrase(status)
         if status == 429 or status >= 500:
@@ -534,6 +532,18 @@ class Mailchimp:
         except (TypeError, ValueError):
             return None
         return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def _never_connected(error: object) -> bool:
+    """Whether a network error happened before any byte reached Mailchimp (refused, unknown
+    host, connect timeout): then even a write is safe to repeat."""
+    import requests
+    import urllib3
+
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    cause = error.args[0] if isinstance(error, Exception) and error.args else None
+    return isinstance(getattr(cause, "reason", None), urllib3.exceptions.NewConnectionError)
 
 
 def _first_line(value: object) -> str:
@@ -830,6 +840,8 @@ def push(
 
 
 class _Push:
+    """One push: reads first, every refusal before the first write, then the writes."""
+
     def __init__(self, issue, html, text, settings, api, options, on_step, now) -> None:
         self.issue: Issue = issue
         self.html, self.text = html, text
@@ -880,10 +892,10 @@ class _Push:
         elif campaign.status == "schedule" and (changes or when != campaign.send_time):
             if not self.options.reschedule:
                 raise MailchimpError(self._scheduled_refusal(campaign, changes, when))
-            if when <= self.now():
+            if when is None or when <= self.now():
                 raise MailchimpError(
                     f"{self.title!r} is scheduled for {_when(when)}, which has passed; "
-                    "check its status in Mailchimp"
+                    "check its status in Mailchimp before changing it"
                 )
             campaign = self._unschedule(campaign)
         for apply in changes:
