@@ -85,6 +85,11 @@ def initials(name: str) -> str:
     return "".join(p[0].upper() for p in (parts[:1] + parts[1:][-1:]))
 
 
+def first_paragraph(markdown: str) -> str:
+    """The opening paragraph of an editor's Markdown, still Markdown: a teaser's text."""
+    return markdown.strip().split("\n\n", 1)[0]
+
+
 def subscribe_honeypot(url: str | None) -> str | None:
     """Mailchimp's bot trap field is named b_<u>_<id> after the form's own ids."""
     if not url:
@@ -111,6 +116,7 @@ class SitePages:
         )
         self.env.filters["indent_md"] = _indent
         self.env.filters["meta"] = _meta
+        self.env.filters["first_paragraph"] = first_paragraph
         self.env.globals.update(
             kind_label=KIND_LABELS,
             kind_icon=KIND_ICONS,
