@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 import os
 import re
+import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -737,7 +738,7 @@ def test_a_change_to_any_input_rebuilds_the_email(project, change):
     assert again.email.html != first.email.html or change == "css"
 
 
-def test_build_all_renders_cache_misses_on_every_core(project):
+def two_issues(project: Path):
     seed = issue_file(project).read_text(encoding="utf-8")
     # July has no catalyzer of its own: it features June's again.
     july = seed.replace("month: 2023-06", "month: 2023-07").replace(
@@ -746,16 +747,37 @@ def test_build_all_renders_cache_misses_on_every_core(project):
     issue_file(project, "2023-07").write_text(july, encoding="utf-8")
     settings = load_settings(project / "mkdocs.yml")
     library, problems = content.load(settings)
-    months = ["2023-06", "2023-07"]
-    assert set(library.issues) == set(months)
     assert not problems, problems
-    together = emails.build_all(settings, library, months, jobs=2)
+    return settings, library, ["2023-06", "2023-07"]
+
+
+@pytest.mark.parametrize("jobs", [0, 2])
+def test_build_all_renders_cache_misses_here_or_on_worker_processes(project, jobs):
+    settings, library, months = two_issues(project)
+    together = emails.build_all(settings, library, months, jobs=jobs)
     assert list(together) == months
     for month in months:
         alone = emails.build(settings, library, month, cache=False)
         assert together[month] == alone
         assert (emails.cache_dir(settings) / f"{month}.json").is_file()
-    assert emails.build_all(settings, library, months, jobs=2) == together
+    mark_cache(settings)
+    again = emails.build_all(settings, library, months, jobs=jobs)
+    assert "<!--cached-->" in again[MONTH].html
+
+
+def test_build_all_beside_a_running_thread_uses_safe_workers(project):
+    # As under `mkdocs serve`: another thread runs, so the workers must not be forked.
+    settings, library, months = two_issues(project)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert emails._pool_context().get_start_method() != "fork"
+        together = emails.build_all(settings, library, months, jobs=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert together[MONTH] == emails.build(settings, library, MONTH, cache=False)
 
 
 def test_budget_problems_fail_above_the_maximum_and_warn_above_the_warning(project):

@@ -23,6 +23,7 @@ import posixpath
 import re
 import tempfile
 import textwrap
+import threading
 import traceback
 from functools import lru_cache
 from importlib import metadata
@@ -51,6 +52,7 @@ PREHEADER_PADDING = markupsafe.Markup("&#847;&zwnj;&nbsp;" * 100)
 MERGE_TAG = re.compile(render.MERGE_TAG)
 TEMPLATE_DIR = "email"
 CACHE_VERSION = 1
+POOL_MIN_PER_JOB = 4  # emails each worker process should have to render, by default
 
 _URL_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*(["'])(.*?)\1""", re.IGNORECASE)
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
@@ -601,20 +603,24 @@ def _build_many(
         if email is not None:
             results[month] = email
     misses = [m for m in months if m not in results]
-    jobs = min((os.cpu_count() or 1) if jobs is None else jobs, len(misses))
+    if jobs is None:
+        # A worker only pays off with a few emails to render (one takes ~25 ms warm).
+        jobs = min(os.cpu_count() or 1, len(misses) // POOL_MIN_PER_JOB)
+        jobs = jobs if jobs > 1 else 0
+    jobs = min(jobs, len(misses))
     if jobs == 0 or len(misses) <= 1:
         rendered = map(_try_render, [(settings, library, m) for m in misses])
         outcomes = dict(zip(misses, rendered, strict=True))
     else:
-        # forkserver: safe beside `mkdocs serve`'s threads, unlike fork.
-        context = multiprocessing.get_context("forkserver")
         with concurrent.futures.ProcessPoolExecutor(
             max_workers=jobs,
-            mp_context=context,
+            mp_context=_pool_context(),
             initializer=_worker_init,
             initargs=(settings, library),
         ) as pool:
-            outcomes = dict(zip(misses, pool.map(_worker_render, misses), strict=True))
+            chunk = max(1, len(misses) // (jobs * 4))
+            rendered = pool.map(_worker_render, misses, chunksize=chunk)
+            outcomes = dict(zip(misses, rendered, strict=True))
     for month, outcome in outcomes.items():
         if isinstance(outcome, EmailError):
             results[month] = outcome
@@ -623,6 +629,16 @@ def _build_many(
         _store(settings, keys[month], email, files)
         results[month] = email
     return {month: results[month] for month in months}
+
+
+def _pool_context():
+    """fork when this process runs no other thread: workers start at once with every module
+    imported, and the main module is not run again. Beside threads (`mkdocs serve`) fork is
+    unsafe, so forkserver (whose workers import the main module: it must be guarded)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _try_render(args) -> tuple[RenderedEmail, dict] | EmailError:
