@@ -196,6 +196,10 @@ def _month(value: str) -> str:
     return value
 
 
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
 @main.command()
 @click.argument("month", callback=lambda ctx, param, value: _month(value))
 @click.option("--test", "test_emails", multiple=True, metavar="ADDR",
@@ -249,7 +253,8 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
     if result.schedule_time:
         where += f" for {result.schedule_time:%Y-%m-%d %H:%M} UTC"
     click.echo(f"Campaign {result.title!r}: {where}")
-    click.echo(f"API calls: {len(result.requests)} ({result.reads} reads, {result.writes} writes)")
+    reads, writes = _count(result.reads, "read"), _count(result.writes, "write")
+    click.echo(f"API calls: {len(result.requests)} ({reads}, {writes})")
     if result.outbox:
         folder = os.path.relpath(result.outbox)
         click.echo(f"The {len(api.recorded)} requests it would make are in {folder}/")
@@ -290,3 +295,7 @@ def report(obj, month: str, as_json: bool) -> None:
 def run() -> None:
     """The console script's entry point."""
     main(prog_name="catalyst")
+
+
+if __name__ == "__main__":
+    run()
