@@ -1,7 +1,8 @@
 """Generated pages as content grows: a new month moves the home page on and links the pages.
 
 A copy of the project gets a July 2023 issue and catalyzer; the real build must then lead
-the home page with July, and link June and July both ways with previous/next.
+the home page with July, link June and July both ways with previous/next, and show each
+generated page under its own tab.
 """
 
 from __future__ import annotations
@@ -103,3 +104,31 @@ def test_catalyzer_pages_link_older_and_newer_in_order(two_months):
 def test_raw_links_start_from_the_folder_mkdocs_writes_the_page_to(settings, page, folder):
     pages = SitePages(library=None, settings=settings)
     assert pages.page_dir(page) == folder
+
+
+@pytest.mark.parametrize(
+    ("path", "tab"),
+    [
+        ("issues/2023-07", "Issues"),
+        ("issues/2023-06", "Issues"),
+        ("catalyzers/ada-example", "Catalyzers"),
+    ],
+)
+def test_generated_pages_show_their_tab_as_current(two_months, path, tab):
+    active = soup(two_months, path).select_one(".md-tabs__item--active .md-tabs__link")
+    assert active.get_text(strip=True) == tab
+
+
+def test_the_nav_places_issues_and_catalyzers_after_their_archive(settings):
+    from catalyst import content
+
+    library, _ = content.load(settings)
+    nav = SitePages(library, settings).nav(
+        [{"Home": "index.md"}, {"Catalyzers": "catalyzers/index.md"}, "issues/index.md"]
+    )
+    assert nav == [
+        {"Home": "index.md"},
+        {"Catalyzers": ["catalyzers/index.md", "catalyzers/contessa-orr.md"]},
+        "issues/index.md",
+        "issues/2023-06.md",
+    ]

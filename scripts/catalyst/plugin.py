@@ -2,7 +2,8 @@
 
 It loads and validates the content (a problem fails the build with `path:line`),
 replaces the resource and catalyzer source files with the pages `pages.SitePages`
-renders, adds the issue archive and one page per issue, fills the home page's
+renders, adds the issue archive and one page per issue (placed in the nav under their
+archive's tab), fills the home page's
 generated block, and after the build writes each published issue's email beside its
 page (`issues/YYYY-MM/email.html`). Everything it shows comes from the core; nothing
 here renders.
@@ -49,6 +50,8 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             raise PluginError(f"the content has {len(errors)} problem(s):\n{listing}")
         self.library = library
         self.site_pages = SitePages(library, self.settings)
+        if config.nav:
+            config.nav = self.site_pages.nav(config.nav)
         # The emails render (or come from the cache) on the other cores while MkDocs builds
         # the pages on this one; on_post_build collects them.
         months = [issue.month for issue in library.published_issues()]
