@@ -109,7 +109,11 @@ class Links:
         # Local files read while rendering (image sizes): the cache checks them again.
         self.files: dict[str, str] = {}
 
-    def origin(self, owner) -> Origin:
+    def origin(self, owner=None) -> Origin:
+        """Where `owner`'s Markdown was written; no owner: the issue's front matter, whose
+        paths start at content/'s top."""
+        if owner is None:
+            return Origin(self.issue.source, "")
         if isinstance(owner, Issue):
             return Origin(owner.source, f"issues/{owner.month}.md")
         if isinstance(owner, Catalyzer):
@@ -145,8 +149,10 @@ class Links:
         url = self._absolute(path.strip(), owner, "image")
         suffix = posixpath.splitext(urlsplit(url).path)[1].lower()
         if suffix not in IMAGE_SUFFIXES:
-            where = self.origin(owner).source if owner is not None else self.issue.source
-            raise EmailError(where, f"image '{path}' must be PNG or JPG (email clients need them)")
+            raise EmailError(
+                self.origin(owner).source,
+                f"image '{path}' must be PNG or JPG (email clients need them)",
+            )
         return url
 
     def image_width(self, path: str, owner, slot: int = CONTENT_WIDTH) -> int:
@@ -162,7 +168,7 @@ class Links:
     def _local_file(self, path: str, owner) -> Path | None:
         if urlsplit(path).scheme or path.startswith("//"):
             return None
-        origin = self.origin(owner) if owner is not None else Origin(self.issue.source, "")
+        origin = self.origin(owner)
         file = self.settings.docs_dir / self._local(unquote(urlsplit(path).path), origin.page)
         if not file.is_file():
             raise EmailError(origin.source, f"image '{path}' not found (looked for {file})")
@@ -180,7 +186,7 @@ class Links:
         return posixpath.normpath(path)
 
     def _absolute(self, url: str, owner, what: str) -> str:
-        origin = self.origin(owner) if owner is not None else Origin(self.issue.source, "")
+        origin = self.origin(owner)
         if url.startswith("//"):
             url = "https:" + url
         parts = urlsplit(url)
@@ -205,16 +211,16 @@ class Links:
     # -- the Markdown hook: links and images inside editors' Markdown
 
     def rewrite(self, owner):
-        origin_owner = owner
+        """The hook for `render`: fixes the links, images and headings of `owner`'s Markdown."""
 
         def visit(element) -> None:
             tag = element.tag
             if tag == "a" and element.get("href"):
-                element.set("href", self.href(element.get("href"), origin_owner))
+                element.set("href", self.href(element.get("href"), owner))
             elif tag == "img" and element.get("src"):
                 path = element.get("src")
-                element.set("src", self.src(path, origin_owner))
-                element.set("width", str(self.image_width(path, origin_owner)))
+                element.set("src", self.src(path, owner))
+                element.set("width", str(self.image_width(path, owner)))
                 element.set("class", "fluid")
                 element.set("alt", element.get("alt", ""))
             elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
