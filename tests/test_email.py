@@ -437,6 +437,24 @@ def test_a_plain_http_link_fails_naming_its_file(project):
     assert "https://" in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        ("../assets/images/anim.gif", "image '../assets/images/anim.gif' must be PNG or JPG"),
+        ("../assets/images/missing.png", "image '../assets/images/missing.png' not found"),
+    ],
+)
+def test_an_image_in_the_letter_must_be_a_png_or_jpg_that_exists(project, image, message):
+    (project / "content/assets/images/anim.gif").write_bytes(b"GIF89a")
+    path = issue_file(project)
+    path.write_text(
+        path.read_text(encoding="utf-8") + f"\n![An animation]({image})\n", encoding="utf-8"
+    )
+    with pytest.raises(emails.EmailError) as error:
+        build_from(project, cache=False)
+    assert str(error.value).startswith(f"issues/{MONTH}.md:1: {message}")
+
+
 # ---------------------------------------------------------------------------- text part
 
 
