@@ -900,6 +900,8 @@ class _Push:
                     "check its status in Mailchimp before changing it"
                 )
             campaign = self._unschedule(campaign)
+        # Should an update fail here, a campaign that was scheduled stays unscheduled: a half
+        # updated campaign never goes out, and the next push finishes the job.
         for apply in changes:
             campaign = apply(campaign)
         if self.options.test_emails:
