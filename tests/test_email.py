@@ -455,6 +455,26 @@ def test_an_image_in_the_letter_must_be_a_png_or_jpg_that_exists(project, image,
     assert str(error.value).startswith(f"issues/{MONTH}.md:1: {message}")
 
 
+def test_the_preview_server_copy_links_to_the_preview_but_a_public_http_site_fails(project):
+    settings = load_settings(project / "mkdocs.yml")
+    library, _ = content.load(settings)
+    # `mkdocs serve` replaces site_url with its own address.
+    preview = dataclasses.replace(settings, site_url="http://127.0.0.1:8000/")
+    email = emails.build(preview, library, MONTH, cache=False)
+    soup = BeautifulSoup(email.html, "lxml")
+    assert soup.find("a", string="View this email in your browser")["href"].startswith(
+        "http://127.0.0.1:8000/issues/2023-06/?utm_source=catalyst"
+    )
+    assert (
+        soup.find("img")["src"] == "http://127.0.0.1:8000/assets/images/design39-design-studio.png"
+    )
+    public = dataclasses.replace(settings, site_url="http://catalyst.example.org/")
+    with pytest.raises(emails.EmailError) as error:
+        emails.build(public, library, MONTH, cache=False)
+    assert "'http://catalyst.example.org/" in str(error.value)
+    assert "is not an absolute https:// address" in str(error.value)
+
+
 # ---------------------------------------------------------------------------- text part
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import hashlib
+import ipaddress
 import json
 import logging
 import multiprocessing
@@ -392,13 +393,32 @@ def _inline_css(html: str, css: str) -> str:
     ).transform()
 
 
-def _check_urls(html: str, issue: Issue) -> None:
+def _check_urls(html: str, issue: Issue, settings: Settings) -> None:
     """A last guard over every href and src, including those in Outlook's comments."""
+    allowed = ("https://", "mailto:", "tel:")
+    if _is_preview(settings.site_url):
+        # `mkdocs serve` sets site_url to its own http:// address: the preview's copy of
+        # the email links to the preview. The email that is sent is built from mkdocs.yml.
+        allowed += (settings.site_url,)
     for _, url in _URL_ATTRIBUTE.findall(html):
         url = markupsafe.Markup(url).unescape()
-        if url.startswith(("https://", "mailto:", "tel:")) or MERGE_TAG.fullmatch(url):
+        if url.startswith(allowed) or MERGE_TAG.fullmatch(url):
             continue
         raise EmailError(issue.source, f"'{url}' is not an absolute https:// address")
+
+
+def _is_preview(site_url: str) -> bool:
+    """An http:// site_url on this machine or the local network (a preview server)."""
+    parts = urlsplit(site_url)
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_unspecified
 
 
 def _check_style(html: str, settings: Settings) -> None:
@@ -448,7 +468,7 @@ def _render(settings: Settings, library: Library, month: str) -> tuple[RenderedE
     links = Links(settings, library, issue)
     context = _context(settings, library, issue, links)
     html = _render_template(settings, "issue.html.j2", context, issue)
-    _check_urls(html, issue)
+    _check_urls(html, issue, settings)
     html = _inline_css(html, _read_template(settings, "email.css"))
     _check_style(html, settings)
     text = _tidy_text(_render_template(settings, "issue.txt.j2", context, issue))
