@@ -152,8 +152,7 @@ class Visit:
         route.abort()
 
     def open(self, path: str):
-        response = self.page.goto(self.site_url + path, wait_until="networkidle")
-        return response
+        return self.page.goto(self.site_url + path, wait_until="networkidle")
 
     def close(self):
         self.context.close()
@@ -257,6 +256,18 @@ def test_the_palette_toggle_switches_scheme_and_is_remembered(visit):
     assert page.get_attribute("body", "data-md-color-scheme") == "slate"
     tab.open("resources/")
     assert page.get_attribute("body", "data-md-color-scheme") == "slate"
+
+
+def test_a_request_to_another_host_is_caught_and_stopped(visit):
+    # The guard the page tests rely on: a request off 127.0.0.1 is recorded, never sent.
+    tab = visit(width=1280, scheme="light")
+    tab.open("")
+    tab.page.evaluate(
+        "() => new Promise(done => { const img = new Image(); img.onerror = done;"
+        " img.src = 'https://example.org/pixel.png'; })"
+    )
+    assert tab.outside == ["https://example.org/pixel.png"]
+    assert tab.failed == []
 
 
 def test_resources_filter_by_kind_with_javascript(visit):
