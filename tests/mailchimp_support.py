@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-from catalyst import mailchimp
+from catalyst import mailchimp_api
 from fake_mailchimp import API_KEY, FakeMailchimp
 
 MONTH = "2023-06"
@@ -20,14 +20,14 @@ class Waits(list):
         self.append(seconds)
 
 
-def quick(waits: Waits | None = None, **changes) -> mailchimp.RetryPolicy:
+def quick(waits: Waits | None = None, **changes) -> mailchimp_api.RetryPolicy:
     """Retries as in production, minus the waiting; a short timeout for the slow faults."""
-    policy = mailchimp.RetryPolicy(attempts=4, timeout=1.0, base=0.05, cap=1.0)
+    policy = mailchimp_api.RetryPolicy(attempts=4, timeout=1.0, base=0.05, cap=1.0)
     return dataclasses.replace(policy, sleep=waits if waits is not None else Waits(), **changes)
 
 
-def connect(fake: FakeMailchimp, policy=None, key: str = API_KEY) -> mailchimp.Mailchimp:
-    return mailchimp.connect(fake.environ(key), policy=policy or quick())
+def connect(fake: FakeMailchimp, policy=None, key: str = API_KEY) -> mailchimp_api.Mailchimp:
+    return mailchimp_api.connect(fake.environ(key), policy=policy or quick())
 
 
 def soon(days: int = 3, minute: int = 0) -> dt.datetime:

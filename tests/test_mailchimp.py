@@ -9,8 +9,9 @@ import json
 
 import pytest
 
-from catalyst import mailchimp
-from catalyst.mailchimp import MailchimpError, PushOptions, push
+from catalyst import mailchimp, mailchimp_api
+from catalyst.mailchimp import PushOptions, push
+from catalyst.mailchimp_api import MailchimpError
 from fake_mailchimp import API_KEY, LIST_ID, SERVER_ERROR, slow
 from mailchimp_support import MONTH, TITLE, connect, quick, soon, state_file
 
@@ -420,8 +421,8 @@ def test_quarter_hour_is_the_first_one_at_or_after(given, expected):
 
 
 def test_the_key_shows_in_no_repr_or_str():
-    key = mailchimp.ApiKey.parse(API_KEY)
-    api = mailchimp.Mailchimp(key)
+    key = mailchimp_api.ApiKey.parse(API_KEY)
+    api = mailchimp_api.Mailchimp(key)
     for shown in (repr(key), str(key), repr(api), repr(vars(api)), repr(api.policy)):
         assert API_KEY not in shown and API_KEY[:32] not in shown
     assert key.dc == "us21"
@@ -429,20 +430,20 @@ def test_the_key_shows_in_no_repr_or_str():
 
 
 def test_the_data_centre_comes_from_the_key_unless_an_api_url_is_given():
-    assert mailchimp.connect({"MAILCHIMP_API_KEY": API_KEY}).base_url == (
+    assert mailchimp_api.connect({"MAILCHIMP_API_KEY": API_KEY}).base_url == (
         "https://us21.api.mailchimp.com/3.0"
     )
     local = {"MAILCHIMP_API_KEY": API_KEY, "MAILCHIMP_API_URL": "http://127.0.0.1:9/3.0/"}
-    assert mailchimp.connect(local).base_url == "http://127.0.0.1:9/3.0"
-    assert mailchimp.connect({}) is None
+    assert mailchimp_api.connect(local).base_url == "http://127.0.0.1:9/3.0"
+    assert mailchimp_api.connect({}) is None
     with pytest.raises(MailchimpError, match="MAILCHIMP_API_URL is not an http"):
-        mailchimp.connect({**local, "MAILCHIMP_API_URL": "127.0.0.1:9"})
+        mailchimp_api.connect({**local, "MAILCHIMP_API_URL": "127.0.0.1:9"})
 
 
 def test_a_slow_answer_is_abandoned_at_the_timeout_and_asked_again(fake, newsletter, june):
     retries = []
     fake.inject(slow(1.0), method="GET")
-    api = mailchimp.connect(fake.environ(), policy=quick(timeout=0.3), on_retry=retries.append)
+    api = mailchimp_api.connect(fake.environ(), policy=quick(timeout=0.3), on_retry=retries.append)
     push(*june, newsletter, api)
     # The first answer is still on its way (the fake is slow) when the second is made.
     assert [(r.method, r.path) for r in fake.requests[:2]] == [("GET", "/campaigns")] * 2

@@ -10,8 +10,9 @@ import traceback
 
 import pytest
 
-from catalyst import mailchimp
-from catalyst.mailchimp import MailchimpError, PushOptions, push
+from catalyst import mailchimp_api
+from catalyst.mailchimp import PushOptions, push
+from catalyst.mailchimp_api import MailchimpError
 from fake_mailchimp import (
     API_KEY,
     BAD_GATEWAY,
@@ -173,7 +174,7 @@ def test_retries_back_off_exponentially_with_jitter_then_give_up(fake, newslette
 
 
 def test_jitter_spreads_waits_below_the_exponential_ceiling():
-    policy = mailchimp.RetryPolicy(base=1.0, cap=30.0)
+    policy = mailchimp_api.RetryPolicy(base=1.0, cap=30.0)
     for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (6, 30.0), (9, 30.0)]:
         waits = {policy.delay(attempt, None) for _ in range(50)}
         assert all(0 <= w <= ceiling for w in waits) and len(waits) > 40
@@ -215,7 +216,7 @@ def test_a_create_dropped_before_mailchimp_saw_it_is_made_after_looking(fake, ne
 
 def test_a_test_send_whose_answer_was_lost_is_not_sent_again(fake, newsletter, june):
     fake.inject(LOST_AFTER_WRITE, method="POST", path=r".*/actions/test")
-    with pytest.raises(mailchimp.Unconfirmed, match="may or may not have done it"):
+    with pytest.raises(mailchimp_api.Unconfirmed, match="may or may not have done it"):
         push(*june, newsletter, connect(fake), PushOptions(test_emails=("ed@example.org",)))
     assert len(fake.test_sends) == 1 and len(fake.calls("POST", r".*/actions/test")) == 1
 
@@ -243,7 +244,7 @@ def test_a_send_that_never_reached_mailchimp_is_reported_not_repeated(fake, news
 def test_no_server_at_all_fails_cleanly_with_no_key_in_the_traceback(newsletter, june):
     with FakeMailchimp() as fake:
         environ = fake.environ()  # a port that is closed once the fake stops
-    api = mailchimp.connect(environ, policy=quick())
+    api = mailchimp_api.connect(environ, policy=quick())
     with pytest.raises(MailchimpError) as failed:
         push(*june, newsletter, api)
     assert "the connection failed" in str(failed.value)

@@ -220,7 +220,7 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
 
     The API key comes from MAILCHIMP_API_KEY only; without it this is a dry run.
     """
-    from . import content, emails, mailchimp
+    from . import content, emails, mailchimp, mailchimp_api
 
     settings = _settings(obj["config_file"])
     library, problems = content.load(settings)
@@ -236,19 +236,21 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
         test_emails=tuple(a.strip() for t in test_emails for a in t.split(",") if a.strip()),
         schedule=schedule, reschedule=reschedule, send_now=send_now, yes=yes,
     )
-    live = mailchimp.connect(os.environ, on_retry=lambda m: click.echo(f"  retry: {m}", err=True))
+    live = mailchimp_api.connect(
+        os.environ, on_retry=lambda message: click.echo(f"  retry: {message}", err=True)
+    )
     if live and not dry_run:
         api = live
         click.echo(f"Pushing {mailchimp.campaign_title(settings, month)} to {live.base_url}")
     else:
-        api = mailchimp.Outbox(settings.build_dir / "outbox" / month, live)
+        api = mailchimp_api.Outbox(settings.build_dir / "outbox" / month, live)
         why = "--dry-run: only reads reach Mailchimp" if live else (
-            f"no {mailchimp.API_KEY_VARIABLE}: nothing reaches Mailchimp")
+            f"no {mailchimp_api.API_KEY_VARIABLE}: nothing reaches Mailchimp")
         click.echo(f"Dry run ({why})")
     result = mailchimp.push(library.issues[month], email.html, email.text, settings, api,
                             options, on_step=lambda m: click.echo(f"  {m}"))
     where = f"id {result.campaign_id}, status {result.status}"
-    if result.campaign_id == mailchimp.PENDING_ID:
+    if result.campaign_id == mailchimp_api.PENDING_ID:
         where = "not created (dry run)"
     if result.schedule_time:
         where += f" for {result.schedule_time:%Y-%m-%d %H:%M} UTC"
@@ -266,13 +268,13 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
 @click.pass_obj
 def report(obj, month: str, as_json: bool) -> None:
     """How issue MONTH's campaign did: sends, opens, clicks, unsubscribes, top links."""
-    from . import mailchimp
+    from . import mailchimp, mailchimp_api
 
     settings = _settings(obj["config_file"])
-    api = mailchimp.connect(os.environ)
+    api = mailchimp_api.connect(os.environ)
     if api is None:
         raise click.ClickException(f"the report is read from Mailchimp: set "
-                                   f"{mailchimp.API_KEY_VARIABLE}")
+                                   f"{mailchimp_api.API_KEY_VARIABLE}")
     result = mailchimp.report(month, settings, api)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2))
