@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 
@@ -55,26 +56,36 @@ class _Visit(Treeprocessor):
         self.root = root
 
 
-def _parse(text: str, rewrite: Rewrite | None) -> tuple[markdown.Markdown, _Visit]:
-    md = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
-    # Above `em_strong` (60), so the stars of a merge tag are taken first.
-    md.inlinePatterns.register(_MergeTag(MERGE_TAG, md), "catalyst-merge-tag", 65)
-    visit = _Visit(md, rewrite)
-    # After `unescape` (priority 0): attribute values and text are final by then.
-    md.treeprocessors.register(visit, "catalyst-visit", -10)
+_PARSERS = threading.local()
+
+
+def _parse(rewrite: Rewrite | None) -> tuple[markdown.Markdown, _Visit]:
+    """This thread's parser, reset for one conversion (building one costs about as much as
+    converting a paragraph, and an email converts a dozen fragments)."""
+    md = getattr(_PARSERS, "md", None)
+    if md is None:
+        md = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
+        # Above `em_strong` (60), so the stars of a merge tag are taken first.
+        md.inlinePatterns.register(_MergeTag(MERGE_TAG, md), "catalyst-merge-tag", 65)
+        # After `unescape` (priority 0): attribute values and text are final by then.
+        md.treeprocessors.register(_Visit(md, None), "catalyst-visit", -10)
+        _PARSERS.md = md
+    md.reset()
+    visit = md.treeprocessors["catalyst-visit"]
+    visit.rewrite, visit.root = rewrite, None
     return md, visit
 
 
 def markdown_to_html(text: str, *, rewrite: Rewrite | None = None) -> str:
     """An HTML fragment for the email from an editor's Markdown."""
-    md, _ = _parse(text, rewrite)
+    md, _ = _parse(rewrite)
     return md.convert(text)
 
 
 def markdown_to_text(text: str, *, rewrite: Rewrite | None = None) -> str:
     """Plain text from an editor's Markdown: paragraphs, `- ` lists, `> ` quotes, links
     written as `text (url)`. Lines are not wrapped; the caller wraps the whole part."""
-    md, visit = _parse(text, rewrite)
+    md, visit = _parse(rewrite)
     md.convert(text)
     if visit.root is None:
         return ""
