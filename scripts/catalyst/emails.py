@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import functools
 import hashlib
 import ipaddress
 import json
@@ -251,10 +252,17 @@ def page_urls(settings: Settings, library: Library) -> dict[str, str]:
 
 def _docs_path(settings: Settings, source: str) -> str:
     """A loader `source` (relative to the project) as a path inside content/."""
+    # String work, not Path.resolve(): this runs for every file of the library.
+    prefix = _docs_prefix(settings.root, settings.docs_dir)
+    return source.removeprefix(prefix) if prefix else source
+
+
+@functools.cache
+def _docs_prefix(root: Path, docs_dir: Path) -> str:
     try:
-        return (settings.root / source).resolve().relative_to(settings.docs_dir).as_posix()
+        return docs_dir.relative_to(root).as_posix() + "/"
     except ValueError:
-        return source
+        return ""
 
 
 def _page_path(source: str, settings: Settings) -> str:
@@ -495,6 +503,7 @@ def _issue(settings: Settings, library: Library, month: str) -> Issue:
 
 
 @lru_cache(maxsize=1)
+@functools.cache  # the code a process runs does not change under it
 def _toolchain() -> dict:
     """What else shapes the output: our code and the libraries that render it."""
     code = hashlib.sha256()
@@ -507,8 +516,31 @@ def _toolchain() -> dict:
     return {"catalyst": __version__, "code": code.hexdigest(), "libraries": versions}
 
 
-def cache_key(settings: Settings, library: Library, month: str) -> str:
-    """A digest of everything an issue's email is made from (images are checked apart)."""
+def shared_inputs(settings: Settings, library: Library) -> str:
+    """A digest of what every issue's email is made from: code, settings, page URLs and
+    templates. Computed once per build, so keys cost O(issue), not O(library), each."""
+    folder = settings.templates_dir / TEMPLATE_DIR
+    templates = {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+    inputs = {
+        "format": CACHE_VERSION,
+        "toolchain": _toolchain(),
+        "settings": {f.name: str(getattr(settings, f.name)) for f in dataclasses.fields(settings)},
+        "pages": page_urls(settings, library),
+        "templates": templates,
+    }
+    blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def cache_key(
+    settings: Settings, library: Library, month: str, shared: str | None = None
+) -> str:
+    """A digest of everything an issue's email is made from (images are checked apart).
+    `shared` is `shared_inputs(settings, library)`, when the caller has it already."""
     issue = _issue(settings, library, month)
     resources: dict = {}
     catalyzers: dict = {}
@@ -525,21 +557,11 @@ def cache_key(settings: Settings, library: Library, month: str) -> str:
             person = library.catalyzer_for(issue, section)
             if person is not None:
                 catalyzers[person.slug] = person.model_dump(mode="json")
-    folder = settings.templates_dir / TEMPLATE_DIR
-    templates = {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
     inputs = {
-        "format": CACHE_VERSION,
-        "toolchain": _toolchain(),
-        "settings": {f.name: str(getattr(settings, f.name)) for f in dataclasses.fields(settings)},
+        "shared": shared or shared_inputs(settings, library),
         "issue": issue.model_dump(mode="json"),
         "resources": resources,
         "catalyzers": catalyzers,
-        "pages": page_urls(settings, library),
-        "templates": templates,
     }
     blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -619,9 +641,10 @@ def _build_many(
 ) -> dict[str, RenderedEmail | EmailError]:
     results: dict[str, RenderedEmail | EmailError] = {}
     keys: dict[str, str] = {}
+    shared = shared_inputs(settings, library)
     for month in months:
         try:
-            keys[month] = cache_key(settings, library, month)
+            keys[month] = cache_key(settings, library, month, shared)
         except EmailError as error:
             results[month] = error
             continue

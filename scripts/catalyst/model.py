@@ -379,13 +379,6 @@ class Library:
     def post_for(self, resource: Resource) -> Post | None:
         return self.posts.get(resource.post) if resource.post else None
 
-    def neighbours(self, items: list, item) -> tuple:
-        """(newer, older) around `item` in a newest-first list."""
-        index = items.index(item)
-        newer = items[index - 1] if index > 0 else None
-        older = items[index + 1] if index + 1 < len(items) else None
-        return newer, older
-
     # -- cross-reference rules
 
     def problems(self) -> list[Problem]:

@@ -178,16 +178,12 @@ class SitePages:
             ),
             ISSUES_PAGE: self.render("issues.md.j2", ISSUES_PAGE, issues=lib.published_issues()),
         }
-        catalyzers = lib.published_catalyzers()
-        for catalyzer in catalyzers:
-            newer, older = lib.neighbours(catalyzers, catalyzer)
+        for newer, catalyzer, older in _neighbours(lib.published_catalyzers()):
             uri = catalyzer_page(catalyzer)
             pages[uri] = self.render(
                 "catalyzer.md.j2", uri, catalyzer=catalyzer, newer=newer, older=older
             )
-        issues = lib.published_issues()
-        for issue in issues:
-            newer, older = lib.neighbours(issues, issue)
+        for newer, issue, older in _neighbours(lib.published_issues()):
             pages[issue_page(issue)] = self.issue(issue, newer, older)
         return pages
 
@@ -223,7 +219,11 @@ class SitePages:
         resources = self.library.published_resources()
         groups = {k: [r for r in resources if r.kind == k] for k in RESOURCE_KINDS}
         groups = {k: v for k, v in groups.items() if v}
-        return self.render("resources.md.j2", RESOURCES_PAGE, resources=resources, groups=groups)
+        # Each card's place in the newest-first list, for the "all kinds" view.
+        ranks = {resource.slug: n for n, resource in enumerate(resources)}
+        return self.render(
+            "resources.md.j2", RESOURCES_PAGE, resources=resources, groups=groups, ranks=ranks
+        )
 
     def issue(self, issue: Issue, newer: Issue | None = None, older: Issue | None = None) -> str:
         uri = issue_page(issue)
@@ -252,6 +252,12 @@ class SitePages:
 
     def expand_home(self, markdown: str, page: str = "index.md") -> str:
         return markdown.replace(HOME_MARKER, self.home(page))
+
+
+def _neighbours(items: list) -> list[tuple]:
+    """(newer, item, older) for each item of a newest-first list."""
+    padded = [None, *items, None]
+    return list(zip(padded[:-2], items, padded[2:], strict=True))
 
 
 def _meta(value) -> markupsafe.Markup:
