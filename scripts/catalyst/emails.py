@@ -502,7 +502,6 @@ def _issue(settings: Settings, library: Library, month: str) -> Issue:
 # ---------------------------------------------------------------------------- the cache
 
 
-@lru_cache(maxsize=1)
 @functools.cache  # the code a process runs does not change under it
 def _toolchain() -> dict:
     """What else shapes the output: our code and the libraries that render it."""
