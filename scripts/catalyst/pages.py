@@ -187,34 +187,6 @@ class SitePages:
             pages[issue_page(issue)] = self.issue(issue, newer, older)
         return pages
 
-    def nav(self, entries: list) -> list:
-        """mkdocs.yml's `nav` with each issue and catalyzer page after its archive's page.
-
-        The pages then belong to their tab (Issues, Catalyzers), which shows as the current
-        one while a reader is on them, and they are no longer left out of the navigation.
-        """
-        lib = self.library
-        children = {
-            ISSUES_PAGE: [issue_page(i) for i in lib.published_issues()],
-            CATALYZERS_PAGE: [catalyzer_page(c) for c in lib.published_catalyzers()],
-        }
-
-        def place(items: list) -> list:
-            placed = []
-            for item in items:
-                if isinstance(item, dict):
-                    placed.append({title: under(value) for title, value in item.items()})
-                else:
-                    placed += [item, *children.get(item, [])]
-            return placed
-
-        def under(value):
-            if isinstance(value, list):
-                return place(value)
-            return [value, *children[value]] if children.get(value) else value
-
-        return place(entries)
-
     def resources(self) -> str:
         resources = self.library.published_resources()
         groups = {k: [r for r in resources if r.kind == k] for k in RESOURCE_KINDS}

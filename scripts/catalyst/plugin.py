@@ -23,9 +23,18 @@ from mkdocs.structure.pages import Page
 
 from . import content, emails, fastblog
 from .config import PluginConfig, Settings
-from .pages import SitePages
+from .pages import CATALYZERS_PAGE, ISSUES_PAGE, SitePages
 
 log = logging.getLogger("mkdocs.plugins.catalyst")
+ARCHIVES = {"issues": ISSUES_PAGE, "catalyzers": CATALYZERS_PAGE}
+
+
+def _inclusion(src_uri: str) -> InclusionLevel:
+    """Archive pages are in the nav; the pages they list are not (see on_page_context)."""
+    folder = src_uri.split("/", 1)[0]
+    if folder in ARCHIVES and src_uri != ARCHIVES[folder]:
+        return InclusionLevel.NOT_IN_NAV
+    return InclusionLevel.INCLUDED
 
 
 class CatalystPlugin(BasePlugin[PluginConfig]):
@@ -36,6 +45,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self.library = None
         self.site_pages: SitePages | None = None
         self._emails: concurrent.futures.Future | None = None
+        self._files: Files | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -50,8 +60,6 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             raise PluginError(f"the content has {len(errors)} problem(s):\n{listing}")
         self.library = library
         self.site_pages = SitePages(library, self.settings)
-        if config.nav:
-            config.nav = self.site_pages.nav(config.nav)
         # The emails render (or come from the cache) on the other cores while MkDocs builds
         # the pages on this one; on_post_build collects them.
         months = [issue.month for issue in library.published_issues()]
@@ -77,10 +85,32 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             existing = files.get_file_from_path(src_uri)
             if existing is not None:
                 files.remove(existing)
-            files.append(
-                File.generated(config, src_uri, content=markdown, inclusion=InclusionLevel.INCLUDED)
-            )
+            inclusion = _inclusion(src_uri)
+            files.append(File.generated(config, src_uri, content=markdown, inclusion=inclusion))
+        self._files = files
         return files
+
+    # A page per issue and catalyzer is left out of the nav: every page of the site renders
+    # the whole nav, so 240 more entries cost 40% of a ten-year build. Their archive page is
+    # marked active while they render instead, so their tab still shows as the current one.
+    def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
+        archive = self._archive_of(page)
+        if archive is not None:
+            archive.active = True
+        return context
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        archive = self._archive_of(page)
+        if archive is not None:
+            archive.active = False
+        return output
+
+    def _archive_of(self, page: Page) -> Page | None:
+        index = ARCHIVES.get(page.file.src_uri.split("/", 1)[0])
+        if index is None or page.file.src_uri == index:
+            return None
+        file = self._files.get_file_from_path(index)
+        return file.page if file is not None else None
 
     # After the blog plugin has resolved its posts (its on_nav runs at -50).
     @event_priority(-60)
