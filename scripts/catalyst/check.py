@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from . import content, links
+from . import content, emails, links
 from .config import Settings
 from .model import Library, Problem
 from .pages import CATALYZERS_PAGE, ISSUES_PAGE, RESOURCES_PAGE, catalyzer_page, issue_page
@@ -81,11 +81,7 @@ def run(
     problems += placeholders(library, files)
     site = links.Site(library, settings, generated_pages(library) | {"index.md"})
     problems += links.internal_problems(files, site)
-    try:
-        from . import emails
-    except ImportError:  # the email renderer is optional while it is being built
-        emails = None
-    if emails is not None and hasattr(emails, "budget_problems") and not _errors(problems):
+    if not _errors(problems):  # emails of broken content would only repeat its errors
         problems += emails.budget_problems(settings, library)
     if external:
         cache = links.LinkCache(settings.build_dir / "cache" / "links.json")

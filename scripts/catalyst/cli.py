@@ -71,20 +71,8 @@ def check(obj, external: bool, quiet: bool, verbose: bool) -> None:
     from . import check as checks
 
     settings = _settings(obj["config_file"])
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if quiet or total == 0:
-            return
-        if bar is None:
-            bar = click.progressbar(length=total, label="Checking outside links", file=sys.stderr)
-            bar.__enter__()
-        bar.update(done - bar.pos)
-        if done >= total:
-            bar.__exit__(None, None, None)
-
-    problems = checks.run(settings, external=external, progress=progress)
+    with Progress("Checking outside links") as progress:
+        problems = checks.run(settings, external=external, progress=None if quiet else progress)
     errors = [p for p in problems if p.level == "error"]
     for problem in errors if quiet else problems:
         show_problem(problem)
@@ -143,10 +131,39 @@ def new(obj, kind: str, resource_kind: str | None, **values) -> None:
 @click.pass_obj
 def build(obj, site_dir: str | None) -> None:
     """Build the whole site (strict, offline, no keys) into site/."""
+    import time
+
     from .site import build_site
 
-    target = build_site(Path(obj["config_file"]), Path(site_dir) if site_dir else None)
-    click.echo(f"Site built in {target}")
+    started = time.perf_counter()
+    with Progress("Building the site") as progress:
+        target = build_site(
+            Path(obj["config_file"]), Path(site_dir) if site_dir else None, progress=progress
+        )
+    click.echo(f"Site built in {target} ({time.perf_counter() - started:.1f} s)")
+
+
+class Progress:
+    """A progress bar on a terminal's stderr, fed by the core's (done, total) callbacks."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty() or total <= 0:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 @main.command()

@@ -46,6 +46,9 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self.site_pages: SitePages | None = None
         self._emails: concurrent.futures.Future | None = None
         self._files: Files | None = None
+        # (pages done, pages in all) after each page, for `catalyst build`'s progress bar.
+        self.progress = None
+        self._pages_done = self._pages_total = 0
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -103,6 +106,9 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         archive = self._archive_of(page)
         if archive is not None:
             archive.active = False
+        if self.progress is not None:
+            self._pages_done += 1
+            self.progress(self._pages_done, self._pages_total)
         return output
 
     def _archive_of(self, page: Page) -> Page | None:
@@ -122,6 +128,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
 
     # Every page's Markdown has been read (excerpts exist); no view is rendered yet.
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        self._pages_done, self._pages_total = 0, len(files.documentation_pages())
         if self.config.blog_speedups:
             for blog in fastblog.blog_plugins(config):
                 fastblog.speed_up_excerpts(blog)

@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import CatalystError
@@ -26,7 +27,13 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def build_site(config_file: Path, site_dir: Path | None = None, *, strict: bool = True) -> Path:
+def build_site(
+    config_file: Path,
+    site_dir: Path | None = None,
+    *,
+    strict: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Path:
     """Build the site into `site_dir` (default: mkdocs.yml's site_dir) and return it.
 
     MkDocs writes into a fresh temporary folder beside the target; only a build that
@@ -49,6 +56,9 @@ def build_site(config_file: Path, site_dir: Path | None = None, *, strict: bool 
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         config.site_dir = str(staging)
+        catalyst = config.plugins.get("catalyst")
+        if catalyst is not None:
+            catalyst.progress = progress
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)
