@@ -124,3 +124,14 @@ def test_a_missing_browser_is_a_clear_error(seed, tmp_path, monkeypatch):
     assert str(error.value).startswith(f"Chromium not found at {tmp_path / 'no-chromium'}")
     assert "apt-get install chromium" in str(error.value)
     assert not list(Path(tmp_path).glob("*.png"))
+
+
+def test_screenshots_without_playwright_say_what_to_install(seed, tmp_path, monkeypatch):
+    # An editor's `pip install -e .` has no Playwright: a clear message, not a traceback.
+    settings, email = seed
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)
+    html_path, _ = emails.write(email, tmp_path)
+    with pytest.raises(browser.BrowserError) as error:
+        browser.screenshots(html_path, settings)
+    assert "pip install -e '.[preview]'" in str(error.value)
+    assert not list(Path(tmp_path).glob("*.png"))

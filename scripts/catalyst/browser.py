@@ -51,7 +51,13 @@ def chromium_path() -> Path:
 @contextmanager
 def chromium() -> Iterator[object]:
     """A headless Chromium, closed on the way out."""
-    from playwright.sync_api import Error, sync_playwright
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        raise BrowserError(
+            "screenshots drive Chromium through Playwright, which is not installed: "
+            "pip install -e '.[preview]'"
+        ) from None
 
     executable = chromium_path()
     with sync_playwright() as playwright:
