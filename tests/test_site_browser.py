@@ -27,19 +27,13 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
+from catalyst.browser import CHROMIUM_FLAGS
 from conftest import ROOT
 
 SCREENSHOTS = Path(os.environ.get("CATALYST_SCREENSHOTS") or ROOT / "build" / "screenshots")
 CHROMIUM = os.environ.get("CATALYST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-# Quiet, offline Chromium: no sandbox (containers), no background calls to Google.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# Quiet, offline Chromium, as the project runs it everywhere (no sandbox, no calls to Google).
+CHROMIUM_ARGS = list(CHROMIUM_FLAGS)
 
 POST = "blog/2023/06/how-might-learner-centered-systems-promote-relationships-and-teamwork/"
 PAGES = {

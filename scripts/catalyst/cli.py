@@ -48,6 +48,19 @@ def main(ctx: click.Context, config_file: str) -> None:
     ctx.obj = {"config_file": config_file}
 
 
+def _valid_library(settings):
+    """The content, or its errors shown and exit 1: no email is made from broken content."""
+    from . import content
+
+    library, problems = content.load(settings)
+    errors = [p for p in problems if p.level == "error"]
+    for problem in errors:
+        show_problem(problem)
+    if errors:
+        raise click.ClickException(f"{len(errors)} error(s) in the content: fix them first")
+    return library
+
+
 LEVEL_COLOURS = {"error": "red", "warning": "yellow"}
 
 
@@ -175,15 +188,10 @@ class Progress:
 @click.pass_obj
 def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
     """Render issue MONTH (YYYY-MM, or `latest`) as email: its HTML and text part, with sizes."""
-    from . import content, emails
+    from . import emails
 
     settings = _settings(obj["config_file"])
-    library, problems = content.load(settings)
-    errors = [p for p in problems if p.level == "error"]
-    for problem in errors:
-        show_problem(problem)
-    if errors:
-        raise click.ClickException(f"{len(errors)} error(s) in the content: fix them first")
+    library = _valid_library(settings)
     rendered = emails.build(settings, library, emails.month_named(settings, library, month))
     out = Path(out_dir) if out_dir else settings.build_dir / "email"
     html_path, text_path = emails.write(rendered, out)
@@ -237,15 +245,10 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
 
     The API key comes from MAILCHIMP_API_KEY only; without it this is a dry run.
     """
-    from . import content, emails, mailchimp, mailchimp_api
+    from . import emails, mailchimp, mailchimp_api
 
     settings = _settings(obj["config_file"])
-    library, problems = content.load(settings)
-    errors = [p for p in problems if p.level == "error"]
-    for problem in errors:
-        show_problem(problem)
-    if errors:
-        raise click.ClickException(f"{len(errors)} error(s) in the content: fix them first")
+    library = _valid_library(settings)
     if month not in library.issues:
         raise click.ClickException(f"no issue {month} (issues/{month}.md)")
     email = emails.build(settings, library, month)
