@@ -218,12 +218,12 @@ def test_the_button_is_a_styled_link_with_a_vml_roundrect_for_outlook(seed):
     assert button.get_text(strip=True) == "Connect with our team"
     style = style_of(button)
     assert style["display"] == "inline-block"
-    assert style["background-color"] == "#0f766e"
+    assert style["background-color"] == "#1b365d"
     assert "padding" in style
     vml = [c for c in comments(seed.soup) if "v:roundrect" in c]
     assert len(vml) == 1
     assert f'href="{button["href"]}"' in vml[0]
-    assert 'fillcolor="#0f766e"' in vml[0]
+    assert 'fillcolor="#1b365d"' in vml[0]
     assert "Connect with our team" in vml[0]
 
 

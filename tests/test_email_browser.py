@@ -84,7 +84,7 @@ def test_dark_mode_rules_apply_in_a_dark_client(open_at):
         return page.locator("td.bg-card").first.evaluate("e => getComputedStyle(e).backgroundColor")
 
     assert card(open_at(600, "light")) == "rgb(255, 255, 255)"
-    assert card(open_at(600, "dark")) == "rgb(22, 33, 31)"
+    assert card(open_at(600, "dark")) == "rgb(15, 28, 46)"  # #0f1c2e, the dark card
 
 
 def test_the_command_writes_screenshots_at_600_and_375px(seed, tmp_path):
