@@ -23,13 +23,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .model import RESOURCE_KINDS
+
 SIZES = {
     "S": {"posts": 50, "resources": 100, "catalyzers": 24, "issues": 24},
     "M": {"posts": 300, "resources": 600, "catalyzers": 60, "issues": 60},
     "L": {"posts": 1000, "resources": 2000, "catalyzers": 120, "issues": 120},
 }
 CATEGORIES = ["Leadership", "Collaboration", "Learner-centered systems", "Community"]
-KINDS = ["blog-post", "video", "podcast", "article", "report", "book", "tool", "event", "webinar"]
 WORDS = (
     "learners relationships trust teams systems community design studio leadership teachers "
     "students connectedness collaboration models growth inquiry feedback agency equity voice "
@@ -87,7 +88,7 @@ def generate(root: Path, size: dict, seed: int = 2023) -> Path:
     for n in range(size["resources"]):
         slug = f"resource-{n:04d}"
         resource_slugs.append(slug)
-        kind = KINDS[n % len(KINDS)]
+        kind = RESOURCE_KINDS[n % len(RESOURCE_KINDS)]
         target = (
             f"post: {post_slugs[n % len(post_slugs)]}"
             if kind == "blog-post" and post_slugs

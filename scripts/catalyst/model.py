@@ -34,9 +34,7 @@ RESOURCE_KINDS = (
     "event",
     "webinar",
 )
-ResourceKind = Literal[
-    "blog-post", "video", "podcast", "article", "report", "book", "tool", "event", "webinar"
-]
+ResourceKind = Literal[RESOURCE_KINDS]  # the tuple's values, one list to maintain
 
 # The label each kind carries in the email and on the cards, as the real Catalyst prints it.
 KIND_LABELS = {kind: kind.replace("-", " ").upper() for kind in RESOURCE_KINDS}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import jinja2
@@ -24,7 +23,6 @@ from .model import (
     Catalyzer,
     Issue,
     Library,
-    Post,
     Resource,
 )
 
@@ -244,11 +242,3 @@ def _indent(text, width: int = 4) -> markupsafe.Markup:
     return markupsafe.Markup(
         "\n".join(pad + line if line.strip() else "" for line in text.splitlines())
     )
-
-
-def post_title(post: Post) -> str:
-    return post.display_title
-
-
-def template_files(settings: Settings) -> list[Path]:
-    return sorted((settings.templates_dir / "pages").glob("*.j2"))
