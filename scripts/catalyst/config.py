@@ -8,6 +8,7 @@ read from the environment by the push alone.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,18 @@ class Settings:
     address: str = ""
     use_directory_urls: bool = True
     extra: dict = field(default_factory=dict)
+
+    @functools.cached_property
+    def _docs_prefix(self) -> str:
+        try:
+            return self.docs_dir.relative_to(self.root).as_posix() + "/"
+        except ValueError:
+            return ""
+
+    def docs_uri(self, source: str) -> str:
+        """A loader's `source` (a path from the project's root) as a path inside docs_dir:
+        how MkDocs names the file. String work: it runs for every file of the library."""
+        return source.removeprefix(self._docs_prefix) if self._docs_prefix else source
 
     @classmethod
     def from_config(cls, config, plugin: PluginConfig) -> Settings:

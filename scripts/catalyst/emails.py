@@ -121,7 +121,7 @@ class Links:
         if isinstance(owner, Catalyzer):
             return Origin(owner.source, f"catalyzers/{owner.slug}.md")
         if isinstance(owner, (Resource, Post)):
-            return Origin(owner.source, _docs_path(self.settings, owner.source))
+            return Origin(owner.source, self.settings.docs_uri(owner.source))
         raise TypeError(f"no origin for {owner!r}")
 
     def tag(self, url: str) -> str:
@@ -239,30 +239,15 @@ def page_urls(settings: Settings, library: Library) -> dict[str, str]:
     # The site's generated index pages: resources/index.md and the like.
     pages = {f"{name}/index.md": f"{name}/" for name in ("resources", "catalyzers", "issues")}
     for post in library.posts.values():
-        pages[_docs_path(settings, post.source)] = post.url
+        pages[settings.docs_uri(post.source)] = post.url
     for catalyzer in library.catalyzers.values():
         pages[f"catalyzers/{catalyzer.slug}.md"] = catalyzer.url
     for issue in library.issues.values():
         pages[f"issues/{issue.month}.md"] = issue.url
     for resource in library.resources.values():
         post = library.post_for(resource)
-        pages[_docs_path(settings, resource.source)] = post.url if post else resource.url
+        pages[settings.docs_uri(resource.source)] = post.url if post else resource.url
     return pages
-
-
-def _docs_path(settings: Settings, source: str) -> str:
-    """A loader `source` (relative to the project) as a path inside content/."""
-    # String work, not Path.resolve(): this runs for every file of the library.
-    prefix = _docs_prefix(settings.root, settings.docs_dir)
-    return source.removeprefix(prefix) if prefix else source
-
-
-@functools.cache
-def _docs_prefix(root: Path, docs_dir: Path) -> str:
-    try:
-        return docs_dir.relative_to(root).as_posix() + "/"
-    except ValueError:
-        return ""
 
 
 def _page_path(source: str, settings: Settings) -> str:

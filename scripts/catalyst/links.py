@@ -70,17 +70,16 @@ class Site:
 
     def __init__(self, library: Library, settings: Settings, generated: set[str]):
         self.settings = settings
-        prefix = settings.docs_dir.relative_to(settings.root).as_posix() + "/"
+        uri = settings.docs_uri
         self.drafts: set[str] = set()
         self.data: set[str] = set()
         for post in library.posts.values():
             if post.draft:
-                self.drafts.add(post.source.removeprefix(prefix))
+                self.drafts.add(uri(post.source))
         for item in library.resources.values():
-            self.data.add(item.source.removeprefix(prefix))
+            self.data.add(uri(item.source))
         for item in library.catalyzers.values():
-            uri = item.source.removeprefix(prefix)
-            (self.drafts if item.draft else self.data).add(uri)
+            (self.drafts if item.draft else self.data).add(uri(item.source))
         for issue in library.issues.values():
             if issue.draft:
                 self.drafts.add(f"issues/{issue.month}.md")

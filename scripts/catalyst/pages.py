@@ -103,7 +103,6 @@ class SitePages:
     def __init__(self, library: Library, settings: Settings):
         self.library = library
         self.settings = settings
-        self.docs_prefix = settings.docs_dir.relative_to(settings.root).as_posix() + "/"
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(settings.templates_dir / "pages")),
             autoescape=True,
@@ -136,7 +135,7 @@ class SitePages:
             return issue_page(item)
         if isinstance(item, Catalyzer):
             return catalyzer_page(item)
-        return item.source.removeprefix(self.docs_prefix)
+        return self.settings.docs_uri(item.source)
 
     def _context(self, page: str) -> dict:
         def link(target) -> str:

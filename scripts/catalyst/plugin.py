@@ -77,10 +77,10 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
     # The blog plugin sorts its files at priority -50; ours go in before it looks.
     @event_priority(50)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        docs_prefix = self.site_pages.docs_prefix
+        uri = self.settings.docs_uri
         # Resource and catalyzer files are data: their pages are generated from them.
-        data = {r.source.removeprefix(docs_prefix) for r in self.library.resources.values()}
-        data |= {c.source.removeprefix(docs_prefix) for c in self.library.catalyzers.values()}
+        data = {uri(r.source) for r in self.library.resources.values()}
+        data |= {uri(c.source) for c in self.library.catalyzers.values()}
         for file in list(files):
             if file.src_uri in data:
                 files.remove(file)
