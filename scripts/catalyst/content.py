@@ -187,11 +187,11 @@ def validate(model: type[BaseModel], doc: Document, **extra) -> tuple[object | N
                 candidates = [(*path, name) for name in named]
                 line = next(
                     (doc.lines[c] for c in candidates if c in doc.lines),
-                    locate({(doc.path, k): v for k, v in doc.lines.items()}, doc.path, path),
+                    locate(doc.lines, path),
                 )
                 message = f"{label}.{text}" if label else text
             else:
-                line = locate({(doc.path, k): v for k, v in doc.lines.items()}, doc.path, path)
+                line = locate(doc.lines, path)
                 message = f"{label}: {text}" if label else text
             if (line, message) not in seen:
                 seen.add((line, message))
@@ -233,12 +233,11 @@ class Loader:
         except ContentError as error:
             self.problems.extend(error.problems)
             return None
-        for loc, line in doc.lines.items():
-            self.library.lines[(doc.path, loc)] = line
+        self.library.lines[doc.path] = doc.lines
         return doc
 
     def _problem(self, doc: Document, loc: tuple, message: str, level="error") -> None:
-        line = locate(self.library.lines, doc.path, loc)
+        line = locate(doc.lines, loc)
         self.problems.append(Problem(doc.path, line, message, level))
 
     def load(self) -> Library:

@@ -146,10 +146,11 @@ class Answer:
 def external_links(files: list[tuple[Path, str, str]]) -> dict[str, list[Link]]:
     found: dict[str, list[Link]] = {}
     for path, shown, _ in files:
-        for link in find_links(path.read_text(encoding="utf-8"), shown):
+        text = path.read_text(encoding="utf-8")
+        for link in find_links(text, shown):
             if link.target.startswith(("http://", "https://")):
                 found.setdefault(link.target, []).append(link)
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(text.splitlines(), 1):
             match = re.match(r"^\s*-?\s*(?:url|link):\s*[\"']?(https?://[^\s\"']+)", line)
             if match:
                 found.setdefault(match.group(1), []).append(Link(shown, number, match.group(1)))

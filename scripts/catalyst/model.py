@@ -326,14 +326,14 @@ class Library:
     resources: dict[str, Resource] = field(default_factory=dict)
     catalyzers: dict[str, Catalyzer] = field(default_factory=dict)
     issues: dict[str, Issue] = field(default_factory=dict)
-    # (source, field path) -> line, so reference errors can point at the offending key.
-    lines: dict[tuple[str, tuple], int] = field(default_factory=dict)
+    # source -> (field path -> line), so reference errors can point at the offending key.
+    lines: dict[str, dict[tuple, int]] = field(default_factory=dict)
     # Slugs whose files exist but failed validation: already reported, so references
     # to them are not reported a second time as unknown.
     invalid: set[str] = field(default_factory=set)
 
     def line_of(self, source: str, loc: tuple) -> int:
-        return locate(self.lines, source, loc)
+        return locate(self.lines.get(source, {}), loc)
 
     # -- views used by the site and the email; drafts are never shown to readers
 
@@ -464,15 +464,16 @@ def _unknown(kind: str, slug: str, known: dict) -> str:
     return message
 
 
-def locate(lines: dict[tuple[str, tuple], int], source: str, loc: tuple) -> int:
-    """The line of the deepest key of `loc` that the file has (a missing key: its parent's)."""
+def locate(lines: dict[tuple, int], loc: tuple) -> int:
+    """The line of the deepest key of `loc` that a file's index has (a missing key: its
+    parent's; nothing at all: the file's first line)."""
     loc = tuple(loc)
     while loc:
-        line = lines.get((source, loc))
+        line = lines.get(loc)
         if line is not None:
             return line
         loc = loc[:-1]
-    return lines.get((source, ()), 1)
+    return lines.get((), 1)
 
 
 def month_name(month: str) -> str:
