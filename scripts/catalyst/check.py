@@ -43,7 +43,7 @@ def generated_pages(library: Library) -> set[str]:
     return pages
 
 
-def placeholders(library: Library, files: list[tuple[Path, str, str]]) -> list[Problem]:
+def placeholders(library: Library, texts: list[tuple[str, str, str]]) -> list[Problem]:
     """`TODO:` markers: a warning in a draft, an error in anything readers would see."""
     drafts = {
         item.source
@@ -52,8 +52,8 @@ def placeholders(library: Library, files: list[tuple[Path, str, str]]) -> list[P
         if item.draft
     }
     problems = []
-    for path, shown, _ in files:
-        for number, line in links.prose_lines(path.read_text(encoding="utf-8")):
+    for text, shown, _ in texts:
+        for number, line in links.prose_lines(text):
             match = _PLACEHOLDER.search(line)
             if not match:
                 continue
@@ -78,9 +78,11 @@ def run(
     """Every problem in the project, errors and warnings, sorted by file and line."""
     library, problems = content.load(settings)
     files = source_files(settings)
-    problems += placeholders(library, files)
+    # Each file read once for the checks that scan its text: (text, shown, uri).
+    texts = [(path.read_text(encoding="utf-8"), shown, uri) for path, shown, uri in files]
+    problems += placeholders(library, texts)
     site = links.Site(library, settings, generated_pages(library) | {"index.md"})
-    problems += links.internal_problems(files, site)
+    problems += links.internal_problems(texts, site)
     if not _errors(problems):  # emails of broken content would only repeat its errors
         problems += emails.budget_problems(settings, library)
     if external:

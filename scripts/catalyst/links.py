@@ -103,13 +103,10 @@ class Site:
         return None
 
 
-def internal_problems(
-    files: list[tuple[Path, str, str]], site: Site
-) -> list[Problem]:
-    """files: (path on disk, path shown, its URI relative to docs_dir)."""
+def internal_problems(texts: list[tuple[str, str, str]], site: Site) -> list[Problem]:
+    """texts: (a file's text, its path shown, its URI relative to docs_dir)."""
     problems = []
-    for path, shown, uri in files:
-        text = path.read_text(encoding="utf-8")
+    for text, shown, uri in texts:
         for link in find_links(text, shown):
             target = link.target
             if _EXTERNAL.match(target) or target.startswith(("#", "//")) or "{{" in target:
