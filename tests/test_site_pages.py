@@ -125,3 +125,11 @@ def test_issue_and_catalyzer_pages_stay_out_of_every_pages_nav(two_months):
     hrefs = [a.get("href", "") for a in home.select("nav.md-nav a")]
     assert not any("issues/2023-0" in h or "catalyzers/contessa-orr" in h for h in hrefs)
     assert any(h.rstrip("/").endswith("issues") for h in hrefs)
+
+
+def test_the_link_check_knows_exactly_the_pages_the_plugin_generates(settings):
+    from catalyst import content
+    from catalyst.pages import generated_pages
+
+    library, _ = content.load(settings)
+    assert generated_pages(library) == set(SitePages(library, settings).all())

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import content, emails, links
 from .config import Settings
 from .model import Library, Problem
-from .pages import CATALYZERS_PAGE, ISSUES_PAGE, RESOURCES_PAGE, catalyzer_page, issue_page
+from .pages import generated_pages
 from .scaffold import PLACEHOLDER
 
 _PLACEHOLDER = re.compile(re.escape(PLACEHOLDER) + r"\s*(.*)")
@@ -33,14 +33,6 @@ def source_files(settings: Settings) -> list[tuple[Path, str, str]]:
             for path in sorted(settings.issues_dir.glob("*.md"))
         ]
     return found
-
-
-def generated_pages(library: Library) -> set[str]:
-    """The pages the plugin adds to the site, as source URIs."""
-    pages = {RESOURCES_PAGE, CATALYZERS_PAGE, ISSUES_PAGE}
-    pages |= {catalyzer_page(c) for c in library.published_catalyzers()}
-    pages |= {issue_page(i) for i in library.published_issues()}
-    return pages
 
 
 def placeholders(library: Library, texts: list[tuple[str, str, str]]) -> list[Problem]:

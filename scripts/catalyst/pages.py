@@ -78,6 +78,14 @@ def catalyzer_page(catalyzer: Catalyzer) -> str:
     return f"catalyzers/{catalyzer.slug}.md"
 
 
+def generated_pages(library: Library) -> set[str]:
+    """The pages `SitePages.all()` renders, as source URIs, without rendering them."""
+    pages = {RESOURCES_PAGE, CATALYZERS_PAGE, ISSUES_PAGE}
+    pages |= {catalyzer_page(c) for c in library.published_catalyzers()}
+    pages |= {issue_page(i) for i in library.published_issues()}
+    return pages
+
+
 def initials(name: str) -> str:
     parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
     return "".join(p[0].upper() for p in (parts[:1] + parts[1:][-1:]))
