@@ -21,9 +21,11 @@ class Waits(list):
 
 
 def quick(waits: Waits | None = None, **changes) -> mailchimp_api.RetryPolicy:
-    """Retries as in production, minus the waiting; a short timeout for the slow faults."""
-    policy = mailchimp_api.RetryPolicy(attempts=4, timeout=1.0, base=0.05, cap=1.0)
-    return dataclasses.replace(policy, sleep=waits if waits is not None else Waits(), **changes)
+    """Retries as in production, minus the waiting; a short timeout for the slow faults. A
+    write whose answer was lost is looked for once (no `settle`) unless a test asks."""
+    policy = mailchimp_api.RetryPolicy(attempts=4, timeout=1.0, base=0.05, cap=1.0, settle=0.0)
+    changes.setdefault("sleep", waits if waits is not None else Waits())
+    return dataclasses.replace(policy, **changes)
 
 
 def connect(fake: FakeMailchimp, policy=None, key: str = API_KEY) -> mailchimp_api.Mailchimp:

@@ -80,7 +80,10 @@ def test_the_state_file_records_the_campaign_and_no_secret(fake, newsletter, jun
     assert recorded["campaign_id"] == result.campaign_id
     assert recorded["content_sha256"] == mailchimp.content_hash(june[1], june[2])
     assert API_KEY not in text and API_KEY.split("-")[0] not in text
-    assert list(state_file(newsletter).parent.iterdir()) == [state_file(newsletter)]
+    # Beside it, only the month's push lock (an empty file).
+    folder = state_file(newsletter).parent
+    assert sorted(p.name for p in folder.iterdir()) == ["mailchimp.json", f"push-{MONTH}.lock"]
+    assert (folder / f"push-{MONTH}.lock").read_text() == ""
 
 
 def test_a_second_push_with_no_change_reads_and_writes_nothing(fake, newsletter, june):
@@ -88,8 +91,10 @@ def test_a_second_push_with_no_change_reads_and_writes_nothing(fake, newsletter,
     again = run(fake, newsletter, june)
 
     assert writes(again.log) == []
+    # The list of campaigns (every push reads it, to see any other with the title) and the
+    # content to compare.
     assert [f"{r.method} {r.path}" for r in again.log] == [
-        f"GET /campaigns/{first.campaign_id}",
+        "GET /campaigns",
         f"GET /campaigns/{first.campaign_id}/content",
     ]
     assert again.written == [] and "nothing to change" in again.steps
@@ -142,8 +147,11 @@ def test_a_recorded_campaign_mailchimp_no_longer_has_is_looked_up_by_title(fake,
     state_file(newsletter).write_text(json.dumps(state))
     again = run(fake, newsletter, june)
 
-    assert [r.status for r in again.log[:2]] == [404, 200]
+    assert [f"{r.method} {r.path}" for r in again.log][:1] == ["GET /campaigns"]
+    assert f"found {TITLE!r} by its title (id {first.campaign_id}, status save)" in again.steps
     assert again.campaign_id == first.campaign_id and writes(again.log) == []
+    recorded = json.loads(state_file(newsletter).read_text())["issues"][MONTH]
+    assert recorded["campaign_id"] == first.campaign_id
 
 
 def test_a_campaign_edited_in_mailchimp_gets_the_built_content_back(fake, newsletter, june):
@@ -155,14 +163,32 @@ def test_a_campaign_edited_in_mailchimp_gets_the_built_content_back(fake, newsle
     assert fake.contents[first.campaign_id]["html"] == june[1]
 
 
-def test_two_campaigns_with_the_issues_title_are_refused_naming_both(fake, newsletter, june):
+def test_two_campaigns_with_the_issues_title_and_content_are_refused_naming_both(
+    fake, newsletter, june
+):
     one = fake.add_campaign(TITLE)
     two = fake.add_campaign(TITLE)
+    fake.contents[one["id"]]["html"] = "<p>made by hand</p>"
+    fake.contents[two["id"]]["html"] = "<p>made by hand too</p>"
     with pytest.raises(MailchimpError) as refused:
         run(fake, newsletter, june)
-    assert f"2 campaigns are titled {TITLE!r}" in str(refused.value)
-    assert one["id"] in str(refused.value) and two["id"] in str(refused.value)
+    assert str(refused.value).startswith(f"2 campaigns are titled {TITLE!r}: {one['id']} (save, ")
+    assert f"{two['id']} (save, with content" in str(refused.value)
+    assert "delete or rename the others" in str(refused.value)
     assert writes(fake.requests) == []
+
+
+def test_of_two_empty_campaigns_with_the_title_the_oldest_is_taken_and_the_other_named(
+    fake, newsletter, june
+):
+    one = fake.add_campaign(TITLE)
+    two = fake.add_campaign(TITLE)
+    result = run(fake, newsletter, june)
+    assert result.campaign_id == one["id"]
+    assert fake.contents[one["id"]]["html"] == june[1] and fake.contents[two["id"]]["html"] == ""
+    [warning] = [step for step in result.steps if step.startswith("warning:")]
+    assert warning.startswith(f"warning: campaign {two['id']} (web id {two['web_id']}, created ")
+    assert "is empty and was never sent" in warning and "Delete it in Mailchimp" in warning
 
 
 def test_a_tag_sends_to_that_tag_only(fake, newsletter, june):
@@ -426,7 +452,7 @@ def test_the_key_shows_in_no_repr_or_str():
     for shown in (repr(key), str(key), repr(api), repr(vars(api)), repr(api.policy)):
         assert API_KEY not in shown and API_KEY[:32] not in shown
     assert key.dc == "us21"
-    assert key.scrub(f"auth failed for user:{API_KEY}") == "auth failed for user:<redacted>"
+    assert key.scrub(f"auth failed for user:{API_KEY}") == "auth failed for user:<redacted>-us21"
 
 
 def test_the_data_centre_comes_from_the_key_unless_an_api_url_is_given():

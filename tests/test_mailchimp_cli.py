@@ -45,7 +45,7 @@ def test_push_and_repush_say_what_they_did_and_how_many_calls(fake, newsletter_p
     assert first.exit_code == 0, first.output
     assert f"Pushing {TITLE} to {fake.url}" in first.output
     assert "  created 'Catalyst 2023-06' (id " in first.output
-    assert "API calls: 4 (2 reads, 2 writes)" in first.output
+    assert "API calls: 5 (3 reads, 2 writes)" in first.output
 
     again = catalyst(newsletter_project, "push", "2023-06", env=fake.environ())
     assert again.exit_code == 0, again.output
@@ -169,17 +169,18 @@ def test_without_a_key_push_writes_the_requests_to_the_outbox_and_touches_no_ser
     assert "Dry run (no MAILCHIMP_API_KEY: nothing reaches Mailchimp)" in result.output
     assert "  would create 'Catalyst 2023-06'" in result.output
     assert result.output.rstrip().endswith(
-        "The 4 requests it would make are in "
+        "The 5 requests it would make are in "
         f"{os.path.relpath(newsletter_project)}/build/outbox/2023-06/"
     )
     requests = outbox(newsletter_project)
     assert [(r["method"], r["path"]) for r in requests] == [
         ("GET", "/campaigns"),
         ("GET", f"/lists/{LIST_ID}"),
+        ("GET", "/campaigns"),  # again, just before creating
         ("POST", "/campaigns"),
         ("PUT", "/campaigns/{campaign_id}/content"),
     ]
-    create, content = requests[2]["body"], requests[3]["body"]
+    create, content = requests[3]["body"], requests[4]["body"]
     assert create["type"] == "regular" and create["settings"]["title"] == TITLE
     assert create["recipients"] == {"list_id": LIST_ID}
     assert content["html"].startswith("<!DOCTYPE html") and content["plain_text"]
@@ -217,9 +218,9 @@ def test_dry_run_with_a_key_reads_mailchimp_and_writes_only_the_outbox(fake, new
 def test_each_dry_run_replaces_the_outbox_whole(fake, newsletter_project):
     env = {**fake.environ(), "MAILCHIMP_API_KEY": None}
     catalyst(newsletter_project, "push", "2023-06", "--test", "ed@example.org", env=env)
-    assert len(outbox(newsletter_project)) == 5
+    assert len(outbox(newsletter_project)) == 6
     catalyst(newsletter_project, "push", "2023-06", env=env)
-    assert len(outbox(newsletter_project)) == 4
+    assert len(outbox(newsletter_project)) == 5
     assert [p.name for p in (newsletter_project / "build" / "outbox").iterdir()] == ["2023-06"]
 
 

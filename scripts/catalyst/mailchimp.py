@@ -1,28 +1,38 @@
 """The push to Mailchimp: each issue's one campaign, kept in step with the built email.
 
 This module owns what Catalyst asks of Mailchimp and the rules around it: finding an issue's
-campaign (by the id recorded in `build/state/mailchimp.json`, confirmed against the API, else
-by its exact title), creating it, updating only what changed, test sends, scheduling, sending,
-refusing whatever is unsafe, and reading its report. How requests travel (the key, the official
-client, timeouts, retries, the dry run's outbox) is `catalyst.mailchimp_api`'s.
+campaign (by its exact title, or the id recorded in `build/state/mailchimp.json`), creating it,
+updating only what changed, test sends, scheduling, sending, refusing whatever is unsafe, and
+reading its report. How requests travel (the key, the official client, timeouts, retries, the
+dry run's outbox) is `catalyst.mailchimp_api`'s.
+
+One campaign per issue, however a push goes: one push of a month at a time (an OS lock in
+`build/state/`, so a second push fails at once); the campaigns are looked up again just before
+one is created; a create whose answer was lost is looked for, for a while, before it is made
+again; and every push reads every campaign with the issue's title, so one that Mailchimp made
+after the push stopped waiting for it is found and named. Catalyst never deletes a campaign.
 
 It never prints: `push` reports progress through a callback and returns a `PushResult`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from .config import Settings
+from .errors import CatalystError
 from .mailchimp_api import (
     PENDING_ID,
     Api,
@@ -77,25 +87,53 @@ class NotReady(MailchimpError):
 # ------------------------------------------------------------------ what earlier pushes recorded
 
 
+class StateFileError(CatalystError):
+    """The state file cannot be used at all (a folder in its place, unreadable, unwritable)."""
+
+
+class _Tested(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    sha256: str
+    campaign_id: str
+    at: str | None = None
+
+
+class _IssueRecord(BaseModel):
+    """What the push records per issue; anything else in the file is kept as it is."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+    campaign_id: str | None = None
+    web_id: int | None = None
+    title: str | None = None
+    content_sha256: str | None = None
+    remote_sha256: str | None = None
+    pushed_at: str | None = None
+    tested: _Tested | None = None
+
+
 class State:
     """Per issue: the campaign's id and hashes of what was sent and tested. Never a secret.
 
-    It only saves calls: the campaign it names is confirmed against the API, and without it
-    the campaign is found by title.
+    It only saves calls and settles which of two campaigns is the issue's: the campaigns are
+    read from the API on every push. So a damaged file does not stop a push: what cannot be
+    used is reported in `problems` (`path:line: warning: ...`) and left out, and the file is
+    written anew, whole. A folder in its place, or a file that cannot be read or written, is
+    a `StateFileError`.
     """
 
-    def __init__(self, path: Path, *, persist: bool = True) -> None:
+    def __init__(self, path: Path, *, persist: bool = True, shown: str | None = None) -> None:
         self.path = path
         self.persist = persist
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}
-        self.data = data if isinstance(data, dict) else {}
+        self.shown = shown or str(path)
+        self.problems: list[str] = []
+        self.data = self._read()
+        if self.problems and persist:
+            self._write()
 
     @classmethod
     def of(cls, settings: Settings, *, persist: bool = True) -> State:
-        return cls(settings.build_dir / "state" / "mailchimp.json", persist=persist)
+        path = settings.build_dir / "state" / "mailchimp.json"
+        return cls(path, persist=persist, shown=_shown(settings, path))
 
     def get(self, month: str) -> dict:
         return dict(self.data.get("issues", {}).get(month, {}))
@@ -103,7 +141,110 @@ class State:
     def update(self, month: str, **values: Any) -> None:
         self.data.setdefault("issues", {}).setdefault(month, {}).update(values)
         if self.persist:
+            self._write()
+
+    def _write(self) -> None:
+        try:
             _write_atomically(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+        except OSError as error:
+            raise StateFileError(
+                f"{self.shown}: cannot be written ({error.strerror or error})"
+            ) from None
+
+    def _read(self) -> dict:
+        if self.path.is_dir():
+            raise StateFileError(
+                f"{self.shown}: is a folder, where the push keeps its state file: move it away, "
+                "then push again"
+            )
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            raise StateFileError(
+                f"{self.shown}: cannot be read ({error.strerror or error}): fix or remove it, "
+                "then push again"
+            ) from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            return self._unusable(line, f"is not UTF-8 (byte 0x{raw[error.start]:02x})")
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            line = getattr(error, "lineno", 1)
+            return self._unusable(line, f"is not valid JSON ({getattr(error, 'msg', error)})")
+        if not isinstance(data, dict) or not isinstance(data.get("issues", {}), dict):
+            return self._unusable(1, "is not a push's state (an object with `issues` by month)")
+        issues = {}
+        for month, record in data.get("issues", {}).items():
+            try:
+                _IssueRecord.model_validate(record)
+            except ValidationError as invalid:
+                error = invalid.errors()[0]
+                where = ".".join(["issues", _key(month), *(_key(p) for p in error["loc"])])
+                self._report(
+                    _line_of(text, month),
+                    f"{where}: {error['msg'][0].lower()}{error['msg'][1:]}; "
+                    "that issue's record is left out",
+                )
+                continue
+            issues[month] = record
+        return {**data, "issues": issues}
+
+    def _unusable(self, line: int, why: str) -> dict:
+        self._report(line, f"{why}; it is left out (the campaign is found by its title)")
+        return {}
+
+    def _report(self, line: int, message: str) -> None:
+        rewritten = " and written anew" if self.persist else ""
+        self.problems.append(f"{self.shown}:{line}: warning: {message}{rewritten}")
+
+
+def _key(part: object) -> str:
+    text = str(part)
+    return text if re.fullmatch(r"[\w.@-]{1,40}", text) else repr(text[:40])
+
+
+def _line_of(text: str, month: str) -> int:
+    at = text.find(json.dumps(month))
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
+
+
+def _shown(settings: Settings, path: Path) -> str:
+    """`path` as an editor knows it: from the project's root when it is inside."""
+    try:
+        return path.relative_to(settings.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@contextlib.contextmanager
+def one_push_at_a_time(settings: Settings, month: str) -> Iterator[None]:
+    """Hold the month's push lock (an OS file lock, released even if the process dies); a
+    second push of the month while it is held fails at once."""
+    from filelock import FileLock, Timeout
+
+    path = settings.build_dir / "state" / f"push-{month}.lock"
+    lock = FileLock(path, timeout=0)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except Timeout:
+        raise MailchimpError(
+            f"another push of {month} is running (it holds {_shown(settings, path)}): "
+            "wait for it to finish, then push again"
+        ) from None
+    except OSError as error:
+        raise StateFileError(
+            f"{_shown(settings, path)}: cannot take the push's lock ({error.strerror or error})"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -133,9 +274,11 @@ class Campaign:
     send_time: dt.datetime | None
     settings: dict
     recipients: dict
+    create_time: str = ""
 
     @classmethod
     def from_api(cls, data: Mapping) -> Campaign:
+        """From an answer `mailchimp_api` has checked (so `id` is there, times parse)."""
         send_time = data.get("send_time") or None
         return cls(
             id=data["id"],
@@ -144,7 +287,12 @@ class Campaign:
             send_time=dt.datetime.fromisoformat(send_time) if send_time else None,
             settings=dict(data.get("settings") or {}),
             recipients=dict(data.get("recipients") or {}),
+            create_time=data.get("create_time") or "",
         )
+
+    @property
+    def title(self) -> str:
+        return self.settings.get("title") or ""
 
 
 def campaign_title(settings: Settings, month: str) -> str:
@@ -152,38 +300,72 @@ def campaign_title(settings: Settings, month: str) -> str:
     return f"{settings.newsletter_name} {month}"
 
 
-def find_campaign(api: Api, title: str, recorded_id: str | None) -> tuple[Campaign | None, str]:
-    """The campaign by its recorded id (if Mailchimp still has it), else by exact title.
+@dataclass(frozen=True)
+class Found:
+    """The issue's campaign (None: there is none yet), how it was found, and the leftovers:
+    other campaigns with its title that are empty and were never sent."""
 
-    Returns the campaign (or None) and how it was found. Two campaigns with the title is an
-    error: which one is the issue's is a person's call.
+    campaign: Campaign | None
+    how: str = ""
+    leftovers: tuple[Campaign, ...] = ()
+
+
+def find_campaign(api: Api, title: str, recorded_id: str | None) -> Found:
+    """The issue's campaign: the one with its exact title (or the recorded id, if it was
+    renamed in Mailchimp since).
+
+    Two or more with the title are settled only when no one's work can be lost: the issue's
+    one is the recorded one, else the only one with content, else (all empty) the oldest; the
+    others must be empty and never sent, and are returned as leftovers to report. Otherwise
+    which one is the issue's is a person's call: an error names them all.
     """
-    if recorded_id:
-        try:
-            answer = api.send(get_campaign(recorded_id))
-        except MailchimpError as error:
-            if error.status != 404:
-                raise
-        else:
-            if answer:  # a dry run without a key reads nothing
-                return Campaign.from_api(answer), "by its recorded id"
-    found = _campaigns_titled(api, title)
-    if len(found) > 1:
-        ids = ", ".join(f"{c['id']} ({c.get('status')})" for c in found)
+    listed = _all_campaigns(api)
+    titled = [c for c in listed if c.title == title]
+    recorded = next((c for c in listed if recorded_id and c.id == recorded_id), None)
+    if recorded is not None and recorded not in titled:
+        titled.insert(0, recorded)
+    if not titled:
+        return Found(None)
+    if len(titled) == 1:
+        return Found(titled[0], "by its recorded id" if recorded else "by its title")
+    filled = {c.id: bool((api.send(get_content(c.id)) or {}).get("html")) for c in titled}
+    with_content = [c for c in titled if filled[c.id]]
+    if recorded is not None:
+        keep, how = recorded, "by its recorded id"
+    elif len(with_content) == 1:
+        keep, how = with_content[0], "by its title (the only one with content)"
+    elif not with_content:
+        keep, how = titled[0], "by its title (the oldest; all are empty)"
+    else:
+        keep, how = None, ""
+    others = [c for c in titled if c is not keep]
+    if keep is None or any(filled[c.id] or c.status != "save" for c in others):
+
+        def described(c: Campaign) -> str:
+            facts = [c.status, "with content" if filled[c.id] else "empty"]
+            if c.create_time:
+                facts.append(f"created {c.create_time}")
+            if c is recorded:
+                facts.append("the one the last push recorded")
+            return f"{c.id} ({', '.join(facts)})"
+
         raise MailchimpError(
-            f"{len(found)} campaigns are titled {title!r}: {ids}. Keep the issue's one in "
-            "Mailchimp (delete or rename the others), then push again"
+            f"{len(titled)} campaigns are titled {title!r}: "
+            + "; ".join(described(c) for c in titled)
+            + ". Keep the issue's one in Mailchimp (delete or rename the others), "
+            "then push again"
         )
-    return (Campaign.from_api(found[0]), "by its title") if found else (None, "")
+    return Found(keep, how, tuple(others))
 
 
-def _campaigns_titled(api: Api, title: str) -> list[dict]:
+def _all_campaigns(api: Api) -> list[Campaign]:
     # search-campaigns is fuzzy; the list with a few fields is exact and cheap.
-    found, offset = [], 0
+    found: list[Campaign] = []
+    offset = 0
     while True:
         page = api.send(list_campaigns(offset)) or {}
         campaigns = page.get("campaigns") or []
-        found += [c for c in campaigns if (c.get("settings") or {}).get("title") == title]
+        found += [Campaign.from_api(c) for c in campaigns]
         offset += len(campaigns)
         if not campaigns or offset >= (page.get("total_items") or 0):
             return found
@@ -251,7 +433,13 @@ def push(
     Safe to run again at any point: it finds the campaign it made, changes only what differs,
     never touches a campaign that has gone out, and sends nothing unless asked to.
     """
-    return _Push(issue, html, text, settings, api, options or PushOptions(), on_step, now).run()
+    def run() -> PushResult:
+        return _Push(issue, html, text, settings, api, options or PushOptions(), on_step, now).run()
+
+    if api.dry_run:  # it changes nothing, and writes no state
+        return run()
+    with one_push_at_a_time(settings, issue.month):
+        return run()
 
 
 class _Push:
@@ -292,7 +480,20 @@ class _Push:
         self._check_before_any_request()
         if isinstance(self.api, Outbox) and self.api.live is None:
             self.step("without a key nothing is read, so these are the requests of a first push")
-        campaign, how = find_campaign(self.api, self.title, self.recorded.get("campaign_id"))
+        for problem in self.state.problems:
+            self.step(problem)
+        found = find_campaign(self.api, self.title, self.recorded.get("campaign_id"))
+        if found.campaign is None:
+            # What a create needs, read first; then a title lookup just before creating, so
+            # a campaign another push made meanwhile is taken, not made twice.
+            self._check_audience()
+            self._segment_id()
+            found = find_campaign(self.api, self.title, None)
+            if found.campaign is not None:
+                self.step(f"{self.title!r} was created meanwhile, elsewhere: taking it")
+        campaign, how = found.campaign, found.how
+        for leftover in found.leftovers:
+            self.step(self._leftover(leftover))
         changes = []
         if campaign is not None:
             self.step(f"found {self.title!r} {how} (id {campaign.id}, status {campaign.status})")
@@ -460,16 +661,25 @@ class _Push:
 
     # -- writes
 
+    def _leftover(self, campaign: Campaign) -> str:
+        created = f", created {campaign.create_time}" if campaign.create_time else ""
+        return (
+            f"warning: campaign {campaign.id} (web id {campaign.web_id}{created}) is also "
+            f"titled {self.title!r}, and is empty and was never sent: most likely Mailchimp "
+            "made it after a push stopped waiting for its answer. Delete it in Mailchimp "
+            "(Catalyst never deletes campaigns)"
+        )
+
     def _create(self) -> Campaign:
-        self._check_audience()
         body = {"type": "regular", "recipients": self._recipients(), "settings": self._settings()}
 
         def created_meanwhile():
-            # The create's answer was lost: did it land? Only a missing campaign is re-created.
-            found = _campaigns_titled(self.api, self.title)
-            return found[0] if len(found) == 1 else None
+            # The create's answer was lost: did Mailchimp make it? Only a campaign that is
+            # not there is made again (none had the title just before the create).
+            return find_campaign(self.api, self.title, None).campaign
 
-        campaign = Campaign.from_api(self.api.send(create_campaign(body, created_meanwhile)))
+        answer = self.api.send(create_campaign(body, created_meanwhile))
+        campaign = answer if isinstance(answer, Campaign) else Campaign.from_api(answer)
         self._remember(campaign)
         shown = "" if campaign.id == PENDING_ID else f" (id {campaign.id})"
         self.wrote("created", "create", f"{self.title!r}{shown}")
@@ -717,7 +927,7 @@ def report(month: str, settings: Settings, api: Mailchimp, *, top: int = 5) -> R
     """The report of the issue's campaign: sends, unique opens and clicks, unsubscribes, links."""
     title = campaign_title(settings, month)
     recorded = State.of(settings, persist=False).get(month).get("campaign_id")
-    campaign, _ = find_campaign(api, title, recorded)
+    campaign = find_campaign(api, title, recorded).campaign
     if campaign is None:
         raise MailchimpError(f"Mailchimp has no campaign titled {title!r}: push it first")
     if campaign.status not in GONE_OUT:

@@ -4,9 +4,18 @@ This module owns the API key (read from MAILCHIMP_API_KEY, its data centre from 
 suffix, never shown), every request Catalyst makes (method, path, query and body, and how the
 official `mailchimp_marketing` client makes it), and the two ways of making them: `Mailchimp`,
 the live API with a timeout on every call, retries with backoff and jitter on 429, 5xx and lost
-connections, and errors in Mailchimp's own words with the key scrubbed out; and `Outbox`, the
-dry run that writes each request to `build/outbox/YYYY-MM/` instead. What to request, and when,
-is `catalyst.mailchimp`'s business.
+connections, and errors in Mailchimp's own words; and `Outbox`, the dry run that writes each
+request to `build/outbox/YYYY-MM/` instead. What to request, and when, is
+`catalyst.mailchimp`'s business.
+
+The key never leaves this module, whatever Mailchimp (or a proxy in front of it) answers: one
+function, `scrub`, takes out every form of every key parsed in this process (as is, as the
+base64 of basic auth, its 32 hexadecimal characters in either case). It is applied where text
+comes in (every answer and every error from the API, before anything reads it) and where text
+goes out (every `MailchimpError` scrubs its own message when it is made, every retry notice,
+every outbox file, the URL shown). Answers are also checked against the shape the API documents
+before anything reads them, so a proxy's page or a mangled answer is a clean error naming the
+request.
 """
 
 from __future__ import annotations
@@ -20,13 +29,16 @@ import random
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import CatalystError
 
@@ -41,6 +53,7 @@ CAMPAIGN_FIELDS = (
     "id",
     "web_id",
     "status",
+    "create_time",
     "send_time",
     "emails_sent",
     "settings.title",
@@ -53,14 +66,77 @@ CAMPAIGN_FIELDS = (
 )
 
 
-# ------------------------------------------------------------------ errors and the API key
+# ------------------------------------------------------------------ the key, scrubbed everywhere
+
+# Per key parsed in this process: a quick pattern that finds it in any of the forms a message
+# could carry, and the pattern that takes out all of it.
+_SECRETS: list[tuple[re.Pattern[str], re.Pattern[str]]] = []
+_SECRETS_LOCK = threading.Lock()
+_B64 = r"A-Za-z0-9+/_\-"
+
+
+def _forms(secret: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Patterns for `secret` as is (its hexadecimal part in either case) and inside any
+    base64 text (standard or URL-safe), such as an echoed `Authorization: Basic` header."""
+    hex_part = secret.split("-")[0]
+    cores = [hex_part]
+    for plain in {secret, hex_part}:
+        data = plain.encode()
+        for offset in range(3):
+            # Inside a longer base64 text (`user:<key>`), the characters of the groups that
+            # hold only the key's bytes are the same whatever comes before or after it.
+            encoded = base64.b64encode(bytes(offset) + data).decode()
+            core = encoded[4 if offset else 0 : 4 * ((offset + len(data)) // 3)]
+            cores += [core, core.replace("+", "-").replace("/", "_")]
+    found = re.compile("|".join(map(re.escape, cores)), re.IGNORECASE)
+    # The base64 groups at either end also carry bits of the key: take them too.
+    # Longest first: the key's own groups before those of its hexadecimal part alone.
+    whole = re.compile(
+        "|".join(
+            f"[{_B64}]{{0,4}}{re.escape(core)}[{_B64}=]{{0,4}}"
+            for core in sorted(cores[1:], key=len, reverse=True)
+        )
+        + f"|{re.escape(hex_part)}",
+        re.IGNORECASE,
+    )
+    return found, whole
+
+
+def _register(secret: str) -> None:
+    forms = _forms(secret)
+    with _SECRETS_LOCK:
+        if all(known[0].pattern != forms[0].pattern for known in _SECRETS):
+            _SECRETS.append(forms)
+
+
+def scrub(text: object) -> str:
+    """`text` with every form of every API key parsed in this process replaced by REDACTED."""
+    text = str(text)
+    for found, whole in _SECRETS:
+        if found.search(text):
+            text = whole.sub(REDACTED, text)
+    return text
+
+
+def _scrubbed(value: Any) -> Any:
+    """A JSON answer with the key scrubbed out of every string in it, keys included."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub(k): _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item) for item in value]
+    return value
 
 
 class MailchimpError(CatalystError):
-    """Mailchimp refused or failed a request, or a push would be unsafe; the message says why."""
+    """Mailchimp refused or failed a request, or a push would be unsafe; the message says why.
+
+    The message is scrubbed when the error is made: no error can carry the key, whoever
+    raises it and whatever it quotes."""
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(scrub(message))
         self.status = status
 
 
@@ -68,15 +144,23 @@ class Unconfirmed(MailchimpError):
     """A write whose answer was lost: Mailchimp may or may not have applied it."""
 
 
+class BadAnswer(MailchimpError):
+    """Mailchimp (or something in front of it) answered with what the API does not document."""
+
+
 _KEY = re.compile(r"[0-9a-fA-F]{32}-(?P<dc>[a-z]{2,4}[0-9]{1,4})")
 
 
 @dataclass(frozen=True)
 class ApiKey:
-    """A Mailchimp API key and its data centre; neither its repr nor its str shows the key."""
+    """A Mailchimp API key and its data centre; neither its repr nor its str shows the key,
+    and once parsed, `scrub` takes it out of any text."""
 
     secret: str = field(repr=False)
     dc: str
+
+    def __post_init__(self) -> None:
+        _register(self.secret)
 
     @classmethod
     def parse(cls, raw: str) -> ApiKey:
@@ -99,11 +183,110 @@ class ApiKey:
 
     def scrub(self, text: object) -> str:
         """`text` with the key removed in every form a message could carry it."""
-        text = str(text)
-        basic = base64.b64encode(f"user:{self.secret}".encode()).decode()
-        for form in (self.secret, basic, self.secret.split("-")[0]):
-            text = text.replace(form, REDACTED)
-        return text
+        return scrub(text)
+
+
+# ------------------------------------------------------------------ the answers we read
+
+
+class _Answer(BaseModel):
+    """An answer's parts that Catalyst reads, as the API documents them; the rest is let be.
+    Strict: a number where a string belongs is an error, not a guess."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+def _iso_or_empty(value: str | None) -> str | None:
+    if value:
+        try:
+            dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("not a date and time") from None
+    return value
+
+
+class CampaignAnswer(_Answer):
+    id: str
+    web_id: int | None = None
+    status: str
+    create_time: str | None = None
+    send_time: str | None = None
+    settings: dict[str, Any] = {}
+    recipients: dict[str, Any] = {}
+
+    _times = field_validator("create_time", "send_time")(_iso_or_empty)
+
+    @field_validator("id")
+    @classmethod
+    def _some_id(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("empty")
+        return value
+
+
+class CampaignPage(_Answer):
+    campaigns: list[CampaignAnswer]
+    total_items: int
+
+
+class _Stats(_Answer):
+    member_count: int | None = None
+
+
+class ListAnswer(_Answer):
+    name: str | None = None
+    stats: _Stats | None = None
+
+
+class _Segment(_Answer):
+    id: int | str
+    name: str
+
+
+class SegmentPage(_Answer):
+    segments: list[_Segment]
+    total_items: int | None = None
+
+
+class ContentAnswer(_Answer):
+    html: str | None = None
+    plain_text: str | None = None
+
+
+class _ChecklistItem(_Answer):
+    type: str
+    heading: str | None = None
+    details: str | None = None
+
+
+class ChecklistAnswer(_Answer):
+    is_ready: bool
+    items: list[_ChecklistItem] = []
+
+
+class _Rate(_Answer):
+    unique_opens: int | None = None
+    open_rate: float | int | None = None
+    unique_subscriber_clicks: int | None = None
+    click_rate: float | int | None = None
+
+
+class ReportAnswer(_Answer):
+    emails_sent: int | None = None
+    unsubscribed: int | None = None
+    send_time: str | None = None
+    opens: _Rate | None = None
+    clicks: _Rate | None = None
+
+
+class _Link(_Answer):
+    url: str
+    total_clicks: int | None = None
+    unique_clicks: int | None = None
+
+
+class ClickAnswer(_Answer):
+    urls_clicked: list[_Link] = []
 
 
 # ------------------------------------------------------------------ the requests we make
@@ -123,6 +306,8 @@ class Request:
     # After a write whose answer was lost: the answer if Mailchimp applied it, else None
     # (then it is safe to repeat). It may raise to stop a repeat that must not happen.
     confirm: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
+    # The shape of the answer, as the API documents it; None: no answer is read.
+    answer: type[_Answer] | None = field(default=None, repr=False, compare=False)
 
     @property
     def writes(self) -> bool:
@@ -156,6 +341,7 @@ def get_list(list_id: str) -> Request:
         {"fields": fields},
         invoke=lambda c: c.lists.get_list(list_id, fields=fields),
         assume={"id": list_id},
+        answer=ListAnswer,
     )
 
 
@@ -169,6 +355,7 @@ def list_tags(list_id: str) -> Request:
         query,
         invoke=lambda c: c.lists.list_segments(list_id, **query),
         assume={"segments": [], "total_items": 0},
+        answer=SegmentPage,
     )
 
 
@@ -179,6 +366,7 @@ def get_campaign(campaign_id: str) -> Request:
         f"/campaigns/{campaign_id}",
         {"fields": fields},
         invoke=lambda c: c.campaigns.get(campaign_id, fields=fields),
+        answer=CampaignAnswer,
     )
 
 
@@ -198,6 +386,7 @@ def list_campaigns(offset: int, count: int = 1000) -> Request:
         query,
         invoke=lambda c: c.campaigns.list(**query),
         assume={"campaigns": [], "total_items": 0},
+        answer=CampaignPage,
     )
 
 
@@ -209,6 +398,7 @@ def create_campaign(body: dict, confirm: Callable[[], Any]) -> Request:
         invoke=lambda c: c.campaigns.create(body),
         assume={"id": PENDING_ID, "web_id": None, "status": "save", **body},
         confirm=confirm,
+        answer=CampaignAnswer,
     )
 
 
@@ -219,6 +409,7 @@ def update_campaign(campaign_id: str, body: dict) -> Request:
         body=body,
         invoke=lambda c: c.campaigns.update(campaign_id, body),
         assume={"id": campaign_id, "status": "save", **body},
+        answer=CampaignAnswer,
     )
 
 
@@ -230,6 +421,7 @@ def get_content(campaign_id: str) -> Request:
         {"fields": fields},
         invoke=lambda c: c.campaigns.get_content(campaign_id, fields=fields),
         assume={},
+        answer=ContentAnswer,
     )
 
 
@@ -240,6 +432,7 @@ def set_content(campaign_id: str, body: dict) -> Request:
         body=body,
         invoke=lambda c: c.campaigns.set_content(campaign_id, body),
         assume=body,
+        answer=ContentAnswer,
     )
 
 
@@ -259,6 +452,7 @@ def get_checklist(campaign_id: str) -> Request:
                 }
             ],
         },
+        answer=ChecklistAnswer,
     )
 
 
@@ -318,6 +512,7 @@ def get_report(campaign_id: str) -> Request:
         f"/reports/{campaign_id}",
         {"fields": fields},
         invoke=lambda c: c.reports.get_campaign_report(campaign_id, fields=fields),
+        answer=ReportAnswer,
     )
 
 
@@ -333,6 +528,7 @@ def get_click_details(campaign_id: str) -> Request:
         f"/reports/{campaign_id}/click-details",
         query,
         invoke=lambda c: c.reports.get_campaign_click_details(campaign_id, **query),
+        answer=ClickAnswer,
     )
 
 
@@ -349,6 +545,9 @@ class RetryPolicy:
     cap: float = 30.0
     # A Retry-After longer than this is reported, not waited for.
     max_wait: float = 120.0
+    # After a write whose answer was lost and that Mailchimp does not show yet: how long to
+    # keep looking (it may still be applying it) before the write is made again.
+    settle: float = 20.0
     sleep: Callable[[float], None] = time.sleep
     jitter: Callable[[float, float], float] = random.uniform
 
@@ -402,7 +601,8 @@ def _official_client(key: ApiKey, base_url: str | None, timeout: float):
 
 class Mailchimp:
     """The live API: the official client with a timeout on every call, retries with backoff
-    and jitter, and errors in Mailchimp's words with the key scrubbed out."""
+    and jitter, and errors in Mailchimp's words; answers are scrubbed and checked before they
+    are handed back."""
 
     dry_run = False
 
@@ -415,14 +615,19 @@ class Mailchimp:
         on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.key = key
-        self.base_url = (base_url or f"https://{key.dc}.api.mailchimp.com/3.0").rstrip("/")
+        host = (base_url or f"https://{key.dc}.api.mailchimp.com/3.0").rstrip("/")
+        # What is shown and written: never a key, nor a user and password in the URL.
+        self.base_url = _shown_url(host)
         self.policy = policy or RetryPolicy()
-        self.on_retry = on_retry or (lambda message: None)
+        self._on_retry = on_retry or (lambda message: None)
         self.calls: list[Request] = []
-        self._client = _official_client(key, base_url and self.base_url, self.policy.timeout)
+        self._client = _official_client(key, base_url and host, self.policy.timeout)
 
     def __repr__(self) -> str:
         return f"Mailchimp({self.base_url!r})"
+
+    def on_retry(self, message: str) -> None:
+        self._on_retry(scrub(message))
 
     def send(self, request: Request) -> Any:
         """Make `request`, retrying what can safely be retried; the answer's JSON, or None."""
@@ -437,7 +642,7 @@ class Mailchimp:
                             f"{request}: {failure.reason}, so Mailchimp may or may not have "
                             "done it; check in Mailchimp before trying again"
                         ) from None
-                    answer = request.confirm()
+                    answer = self._look_for(request, failure.reason)
                     if answer is not None:
                         return answer
                 if attempt == self.policy.attempts:
@@ -455,6 +660,26 @@ class Mailchimp:
                 self.policy.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _look_for(self, request: Request, reason: str) -> Any:
+        """After a write whose answer was lost: what it did, if Mailchimp shows it now or
+        within `policy.settle` seconds (a slow Mailchimp may apply it after we gave up
+        waiting); None if it never shows, and the write may be made again."""
+        waited, attempt = 0.0, 1
+        while True:
+            answer = request.confirm()
+            if answer is not None or waited >= self.policy.settle:
+                return answer
+            wait = min(
+                self.policy.base * 2 ** (attempt - 1), self.policy.cap, self.policy.settle - waited
+            )
+            self.on_retry(
+                f"{request}: {reason}, and Mailchimp does not show it done yet; "
+                f"looking again in {wait:.1f} s"
+            )
+            self.policy.sleep(wait)
+            waited += wait
+            attempt += 1
+
     def _once(self, request: Request) -> Any:
         import requests
         from mailchimp_marketing.api_client import ApiClientError
@@ -464,16 +689,23 @@ class Mailchimp:
             answer = request.invoke(self._client)
         except ApiClientError as error:
             raise self._failure(request, error.status_code, error.text) from None
-        # A reply with an empty body comes back as the raw response, whatever its status.
+        status = 200
+        # A reply the client could not read as JSON (an empty body, a 204, invalid JSON)
+        # comes back as the raw response, whatever its status.
         if isinstance(answer, requests.Response):
-            if answer.ok:
-                return None
-            raise self._failure(request, answer.status_code, answer.text)
-        if not isinstance(answer, dict):
-            raise MailchimpError(
-                f"{request}: the answer is not JSON: {self.key.scrub(answer)[:200]!r}"
-            )
-        return answer
+            if not answer.ok:
+                raise self._failure(request, answer.status_code, answer.text)
+            status = answer.status_code
+            answer = answer.text if answer.text.strip() else None
+        if isinstance(answer, str):  # not JSON, or JSON sent as something else
+            try:
+                answer = json.loads(answer)
+            except ValueError:
+                raise BadAnswer(
+                    f"{request}: Mailchimp answered {status} with something that is not JSON: "
+                    f"{_excerpt(answer)}"
+                ) from None
+        return _checked(request, status, _scrubbed(answer))
 
     def _failure(self, request: Request, status: int | None, text: Any) -> Exception:
         import requests
@@ -482,19 +714,17 @@ class Mailchimp:
             if isinstance(text, requests.exceptions.Timeout):
                 reason = f"no answer within {self.policy.timeout:g} s"
             else:
-                reason = f"the connection failed ({self.key.scrub(_first_line(text))})"
+                reason = f"the connection failed ({scrub(_first_line(text))})"
             return _Transient(reason, unapplied=_never_connected(text))
-        problem = _problem(text)
-        title = problem.get("title") or _phrase(status)
+        problem = _scrubbed(_problem(text))
+        title = _one_line(problem.get("title")) or _phrase(status)
         if status == 429 or status >= 500:
             return _Transient(
-                f"{status} {title}",
+                scrub(f"{status} {title}"),
                 retry_after=self._retry_after(),
                 unapplied=status == 429,
             )
-        return MailchimpError(
-            self.key.scrub(_refusal(request, status, title, problem)), status=status
-        )
+        return MailchimpError(_refusal(request, status, title, problem), status=status)
 
     def _retry_after(self) -> float | None:
         response = self._client.api_client.last_response
@@ -508,6 +738,52 @@ class Mailchimp:
         except (TypeError, ValueError):
             return None
         return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def _shown_url(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        url = parts._replace(netloc=f"{REDACTED}@{parts.netloc.rpartition('@')[2]}").geturl()
+    return scrub(url)
+
+
+def _excerpt(text: object, limit: int = 80) -> str:
+    """A short, one-line, scrubbed quote of what came back."""
+    flat = " ".join(scrub(text).split())
+    return repr(flat if len(flat) <= limit else flat[:limit] + "…")
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def _checked(request: Request, status: int, answer: Any) -> Any:
+    """The answer, if it has the shape the API documents for `request`; else a BadAnswer."""
+    if request.answer is None:
+        return answer if isinstance(answer, dict) else None
+    if answer is None:
+        raise BadAnswer(f"{request}: Mailchimp answered {status} with no content")
+    if not isinstance(answer, dict):
+        raise BadAnswer(
+            f"{request}: Mailchimp answered {status} with {_json_kind(answer)} where the API "
+            f"documents an object: {_excerpt(json.dumps(answer))}"
+        )
+    try:
+        request.answer.model_validate(answer)
+    except ValidationError as invalid:
+        errors = invalid.errors()
+        shown = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or '(answer)'}: "
+            f"{error['msg'][0].lower()}{error['msg'][1:]}"
+            for error in errors[:3]
+        )
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise BadAnswer(
+            f"{request}: Mailchimp's answer is not what the API documents: {shown}{more}"
+        ) from None
+    return answer
 
 
 def _never_connected(error: object) -> bool:
@@ -524,6 +800,10 @@ def _never_connected(error: object) -> bool:
 
 def _first_line(value: object) -> str:
     return str(value).strip().splitlines()[0] if str(value).strip() else type(value).__name__
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split())[:300] if value else ""
 
 
 def _phrase(status: int) -> str:
@@ -545,11 +825,13 @@ def _problem(text: Any) -> dict:
 
 
 def _refusal(request: Request, status: int, title: str, problem: dict) -> str:
-    detail = (problem.get("detail") or "").strip()
+    detail = _one_line(problem.get("detail"))
     lines = [f"Mailchimp refused {request}: {status} {title}" + (f": {detail}" if detail else "")]
-    for error in problem.get("errors") or []:
+    errors = problem.get("errors")
+    for error in errors[:20] if isinstance(errors, list) else []:
         if isinstance(error, dict):
-            lines.append(f"  {error.get('field') or '(request)'}: {error.get('message', '')}")
+            field_name = _one_line(error.get("field")) or "(request)"
+            lines.append(f"  {field_name}: {_one_line(error.get('message'))}")
     if status in (401, 403):
         lines.append(f"  Check {API_KEY_VARIABLE} (the key is not shown).")
     return "\n".join(lines)
@@ -568,7 +850,9 @@ def connect(
     key = ApiKey.parse(raw)
     base_url = (environ.get(API_URL_VARIABLE) or "").strip() or None
     if base_url and not re.match(r"https?://[^/\s]+", base_url):
-        raise MailchimpError(f"{API_URL_VARIABLE} is not an http(s):// URL: {base_url!r}")
+        raise MailchimpError(
+            f"{API_URL_VARIABLE} is not an http(s):// URL: {_shown_url(base_url)!r}"
+        )
     return Mailchimp(key, base_url=base_url, policy=policy, on_retry=on_retry)
 
 
@@ -613,9 +897,7 @@ class Outbox:
                     "body": request.body,
                     "sent": performed,
                 }
-                text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
-                if self.live:
-                    text = self.live.key.scrub(text)
+                text = scrub(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
                 (staging / f"{number:02d}-{request.method}-{slug}.json").write_text(
                     text, encoding="utf-8"
                 )
