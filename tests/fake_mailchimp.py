@@ -11,8 +11,9 @@ only while a campaign is `save` or `paused`; a campaign goes `save` -> `schedule
 -> `sent`.
 
 Tests can inject faults (429 with Retry-After, 500/503, a dropped connection, an answer slower
-than the client's timeout, an answer lost after the write was applied) and read `requests`,
-the log of every request received.
+than the client's timeout, a write applied only after the client's timeout, an answer lost after
+the write was applied, a proxy echoing the request's headers in its error, a 200 whose body is
+not what the API documents) and read `requests`, the log of every request received.
 """
 
 from __future__ import annotations
@@ -52,13 +53,20 @@ class Fault:
     kind: `status` answers `status` with problem+json (429 carries Retry-After); `bare`
     answers `status` with an empty body (as a proxy in front of Mailchimp may); `drop` closes
     the connection before doing anything; `lost` applies the request, then closes the
-    connection unanswered; `slow` applies it and answers after `delay` seconds.
+    connection unanswered; `slow` applies it and answers after `delay` seconds; `late` holds
+    it `delay` seconds, then applies and answers it (a busy Mailchimp: the client may have
+    given up by then); `echo` answers `status` with problem+json whose title, detail and
+    errors quote the request's headers, Authorization included (a misconfigured proxy);
+    `body` applies the request and answers `status` with `body` as `content_type` instead
+    of its document (a proxy's page, a mangled answer).
     """
 
     kind: str
     status: int = 500
     retry_after: int | None = None
     delay: float = 0.0
+    body: str = ""
+    content_type: str = "application/json; charset=utf-8"
 
     def __str__(self) -> str:
         if self.kind == "status":
@@ -66,7 +74,9 @@ class Fault:
             return f"{self.status}{after}"
         if self.kind == "bare":
             return f"{self.status} empty"
-        return f"slow {self.delay:g}s" if self.kind == "slow" else self.kind
+        if self.kind in ("echo", "body"):
+            return f"{self.status} {self.kind}"
+        return f"{self.kind} {self.delay:g}s" if self.kind in ("slow", "late") else self.kind
 
 
 RATE_LIMITED = Fault("status", 429, retry_after=2)
@@ -79,6 +89,18 @@ LOST_AFTER_WRITE = Fault("lost")
 
 def slow(delay: float) -> Fault:
     return Fault("slow", delay=delay)
+
+
+def late(delay: float) -> Fault:
+    return Fault("late", delay=delay)
+
+
+def echo(status: int, retry_after: int | None = None) -> Fault:
+    return Fault("echo", status, retry_after=retry_after)
+
+
+def answer_body(body: str, content_type: str = "application/json; charset=utf-8") -> Fault:
+    return Fault("body", 200, body=body, content_type=content_type)
 
 
 @dataclass
@@ -873,6 +895,10 @@ def _handler(fake: FakeMailchimp) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if fault and fault.kind == "echo":
+                return self._answer(record, *self._problem(self._echo(fault)))
+            if fault and fault.kind == "late":
+                time.sleep(fault.delay)
             if fault and fault.kind == "status":
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
                 title = {429: "Too Many Requests"}.get(
@@ -893,7 +919,41 @@ def _handler(fake: FakeMailchimp) -> type[BaseHTTPRequestHandler]:
                 return
             if fault and fault.kind == "slow":
                 time.sleep(fault.delay)
+            if fault and fault.kind == "body":
+                return self._raw(record, fault)
             self._answer(record, status, document, headers)
+
+        def _echo(self, fault: Fault) -> Problem:
+            """An error page from a proxy that quotes what it was sent, secrets and all."""
+            header = self.headers.get("Authorization") or ""
+            try:
+                decoded = base64.b64decode(header.removeprefix("Basic ")).decode()
+            except ValueError:
+                decoded = ""
+            password = decoded.partition(":")[2]
+            headers = {"X-Echo-Authorization": header}
+            if fault.retry_after:
+                headers["Retry-After"] = str(fault.retry_after)
+            return Problem(
+                fault.status,
+                f"{HTTPStatus(fault.status).phrase} (Authorization: {header})",
+                f"Request headers: {dict(self.headers.items())}; credentials {decoded}",
+                [
+                    ("Authorization", header),
+                    ("api_key", password),
+                    ("key_id", password.split("-")[0].upper()),
+                ],
+                headers=headers,
+            )
+
+        def _raw(self, record: Recorded, fault: Fault) -> None:
+            record.status = fault.status
+            data = fault.body.encode()
+            self.send_response(fault.status)
+            self.send_header("Content-Type", fault.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _apply(self, method, path, query, body):
             if not fake.authorised(self.headers.get("Authorization")):

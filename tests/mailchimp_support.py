@@ -1,13 +1,18 @@
-"""What the Mailchimp tests share: quick retries, a future send_at, the state file."""
+"""What the Mailchimp tests share: quick retries, a future send_at, the state file, the key's
+forms, and the command line."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from catalyst import mailchimp_api
-from fake_mailchimp import API_KEY, FakeMailchimp
+from fake_mailchimp import API_KEY, LIST_ID, FakeMailchimp
 
 MONTH = "2023-06"
 TITLE = f"Catalyst {MONTH}"
@@ -42,3 +47,69 @@ def soon(days: int = 3, minute: int = 0) -> dt.datetime:
 
 def state_file(settings) -> Path:
     return settings.build_dir / "state" / "mailchimp.json"
+
+
+# ------------------------------------------------------------------ the key, in every form
+
+
+def key_forms(key: str = API_KEY) -> list[str]:
+    """The key as a message could carry it: as is, its 32 hexadecimal characters in either
+    case, the basic-auth header the client sends, and that header's characters that come
+    from the key alone."""
+    header = base64.b64encode(f"user:{key}".encode()).decode()
+    hex_part = key.split("-")[0]
+    return [key, hex_part, hex_part.upper(), header, header[8:40]]
+
+
+def assert_no_key(*texts: str, key: str = API_KEY) -> None:
+    for text in texts:
+        for form in key_forms(key):
+            assert form not in text, f"the key ({form[:6]}…) is in: {text[:300]!r}"
+
+
+def all_text(folder: Path) -> str:
+    """Every file under `folder`, as text (bytes that are not UTF-8 replaced)."""
+    return "".join(
+        p.read_bytes().decode("utf-8", "replace") for p in sorted(folder.rglob("*")) if p.is_file()
+    )
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def point_at_fake(project: Path) -> Path:
+    """The project, sending to the fake's audience."""
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text().replace('audience_id: "0000000000"', f'audience_id: "{LIST_ID}"')
+    )
+    return project
+
+
+def catalyst(project: Path, *args: str, env: dict):
+    """`catalyst -f project/mkdocs.yml ARGS` in this process (click's runner)."""
+    from click.testing import CliRunner
+
+    from catalyst.cli import main
+
+    return CliRunner().invoke(main, ["-f", str(project / "mkdocs.yml"), *args], env=env)
+
+
+def catalyst_process(project: Path, *args: str, env: dict, wait: bool = True):
+    """The installed command in a process of its own, as an editor or CI runs it."""
+    environ = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **env}
+    for name in [n for n, v in env.items() if v is None]:
+        environ.pop(name, None)
+    command = [
+        sys.executable,
+        "-c",
+        "from catalyst.cli import run; run()",
+        "-f",
+        str(project / "mkdocs.yml"),
+        *args,
+    ]
+    if not wait:
+        return subprocess.Popen(
+            command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    return subprocess.run(command, capture_output=True, text=True, env=environ, timeout=180)

@@ -68,54 +68,57 @@ CAMPAIGN_FIELDS = (
 
 # ------------------------------------------------------------------ the key, scrubbed everywhere
 
-# Per key parsed in this process: a quick pattern that finds it in any of the forms a message
-# could carry, and the pattern that takes out all of it.
-_SECRETS: list[tuple[re.Pattern[str], re.Pattern[str]]] = []
+# The 32 hexadecimal characters of every key parsed in this process, in lower case, and a
+# pattern that finds any eight of them in a row (32 of a key's 128 bits: as much as a message
+# may keep of it).
+_SECRETS: list[str] = []
 _SECRETS_LOCK = threading.Lock()
-_B64 = r"A-Za-z0-9+/_\-"
-
-
-def _forms(secret: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Patterns for `secret` as is (its hexadecimal part in either case) and inside any
-    base64 text (standard or URL-safe), such as an echoed `Authorization: Basic` header."""
-    hex_part = secret.split("-")[0]
-    cores = [hex_part]
-    for plain in {secret, hex_part}:
-        data = plain.encode()
-        for offset in range(3):
-            # Inside a longer base64 text (`user:<key>`), the characters of the groups that
-            # hold only the key's bytes are the same whatever comes before or after it.
-            encoded = base64.b64encode(bytes(offset) + data).decode()
-            core = encoded[4 if offset else 0 : 4 * ((offset + len(data)) // 3)]
-            cores += [core, core.replace("+", "-").replace("/", "_")]
-    found = re.compile("|".join(map(re.escape, cores)), re.IGNORECASE)
-    # The base64 groups at either end also carry bits of the key: take them too.
-    # Longest first: the key's own groups before those of its hexadecimal part alone.
-    whole = re.compile(
-        "|".join(
-            f"[{_B64}]{{0,4}}{re.escape(core)}[{_B64}=]{{0,4}}"
-            for core in sorted(cores[1:], key=len, reverse=True)
-        )
-        + f"|{re.escape(hex_part)}",
-        re.IGNORECASE,
-    )
-    return found, whole
+_WINDOW = 8
+_PIECES: re.Pattern[str] | None = None
+_HEX_RUN = re.compile(rf"[0-9A-Fa-f]{{{_WINDOW},}}")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{12,}={0,2}")
 
 
 def _register(secret: str) -> None:
-    forms = _forms(secret)
+    global _PIECES
+    hex_part = secret.split("-")[0].lower()
     with _SECRETS_LOCK:
-        if all(known[0].pattern != forms[0].pattern for known in _SECRETS):
-            _SECRETS.append(forms)
+        if hex_part not in _SECRETS:
+            _SECRETS.append(hex_part)
+            pieces = {s[i : i + _WINDOW] for s in _SECRETS for i in range(len(s) - _WINDOW + 1)}
+            _PIECES = re.compile("|".join(sorted(pieces)), re.IGNORECASE)
+
+
+def _holds_a_key(text: str) -> bool:
+    """Whether `text` holds any eight characters in a row of a key's hexadecimal part."""
+    return _PIECES is not None and _PIECES.search(text) is not None
+
+
+def _encodes_a_key(run: str) -> bool:
+    """Whether a run of base64 characters (standard or URL-safe, at any alignment, whole or
+    cut short) encodes part of a key: an `Authorization: Basic` header, quoted back."""
+    run = run.rstrip("=").replace("-", "+").replace("_", "/")
+    for start in range(4):
+        chunk = run[start:]
+        chunk = chunk[: len(chunk) // 4 * 4]
+        try:
+            decoded = base64.b64decode(chunk).decode("latin-1")
+        except ValueError:
+            continue
+        if _holds_a_key(decoded):
+            return True
+    return False
 
 
 def scrub(text: object) -> str:
-    """`text` with every form of every API key parsed in this process replaced by REDACTED."""
+    """`text` with every form of every API key parsed in this process replaced by REDACTED:
+    as is, its hexadecimal part in either case, inside base64, or any eight characters of
+    these in a row (a quote cut short)."""
     text = str(text)
-    for found, whole in _SECRETS:
-        if found.search(text):
-            text = whole.sub(REDACTED, text)
-    return text
+    if _PIECES is None:
+        return text
+    text = _HEX_RUN.sub(lambda m: REDACTED if _holds_a_key(m[0]) else m[0], text)
+    return _BASE64_RUN.sub(lambda m: REDACTED if _encodes_a_key(m[0]) else m[0], text)
 
 
 def _scrubbed(value: Any) -> Any:
