@@ -47,8 +47,10 @@ from .mailchimp_api import (
     get_content,
     get_list,
     get_report,
+    json_kind,
     list_campaigns,
     list_tags,
+    said,
     schedule,
     send,
     send_test,
@@ -180,18 +182,20 @@ class State:
             return self._unusable(1, "is not a push's state (an object with `issues` by month)")
         issues = {}
         for month, record in data.get("issues", {}).items():
-            try:
-                _IssueRecord.model_validate(record)
-            except ValidationError as invalid:
-                error = invalid.errors()[0]
-                where = ".".join(["issues", _key(month), *(_key(p) for p in error["loc"])])
-                self._report(
-                    _line_of(text, month),
-                    f"{where}: {error['msg'][0].lower()}{error['msg'][1:]}; "
-                    "that issue's record is left out",
-                )
-                continue
-            issues[month] = record
+            where, problem = f"issues.{_key(month)}", None
+            if not isinstance(record, dict):
+                problem = f"{where}: should be an object, not {json_kind(record)}"
+            else:
+                try:
+                    _IssueRecord.model_validate(record)
+                except ValidationError as invalid:
+                    error = invalid.errors()[0]
+                    where = ".".join([where, *(_key(p) for p in error["loc"])])
+                    problem = f"{where}: {said(error)}"
+            if problem:
+                self._report(_line_of(text, month), f"{problem}; that issue's record is left out")
+            else:
+                issues[month] = record
         return {**data, "issues": issues}
 
     def _unusable(self, line: int, why: str) -> dict:
@@ -228,6 +232,11 @@ def one_push_at_a_time(settings: Settings, month: str) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     path = settings.build_dir / "state" / f"push-{month}.lock"
+    if path.parent.exists() and not path.parent.is_dir():
+        raise StateFileError(
+            f"{_shown(settings, path.parent)}: is a file, where the push keeps its state: "
+            "move it away, then push again"
+        )
     lock = FileLock(path, timeout=0)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

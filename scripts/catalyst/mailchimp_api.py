@@ -699,7 +699,11 @@ class Mailchimp:
             if not answer.ok:
                 raise self._failure(request, answer.status_code, answer.text)
             status = answer.status_code
-            answer = answer.text if answer.text.strip() else None
+            if not answer.text.strip():
+                if request.answer is not None:
+                    raise BadAnswer(f"{request}: Mailchimp answered {status} with no content")
+                return None
+            answer = answer.text
         if isinstance(answer, str):  # not JSON, or JSON sent as something else
             try:
                 answer = json.loads(answer)
@@ -756,21 +760,26 @@ def _excerpt(text: object, limit: int = 80) -> str:
     return repr(flat if len(flat) <= limit else flat[:limit] + "…")
 
 
-def _json_kind(value: Any) -> str:
-    return {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number"
-    )
+def said(error: Mapping[str, Any]) -> str:
+    """A pydantic validation error's message, to follow a colon."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is, in words: `a list`, `null`..."""
+    return {
+        dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"
+    }.get(type(value), "a number")
 
 
 def _checked(request: Request, status: int, answer: Any) -> Any:
     """The answer, if it has the shape the API documents for `request`; else a BadAnswer."""
     if request.answer is None:
         return answer if isinstance(answer, dict) else None
-    if answer is None:
-        raise BadAnswer(f"{request}: Mailchimp answered {status} with no content")
     if not isinstance(answer, dict):
         raise BadAnswer(
-            f"{request}: Mailchimp answered {status} with {_json_kind(answer)} where the API "
+            f"{request}: Mailchimp answered {status} with {json_kind(answer)} where the API "
             f"documents an object: {_excerpt(json.dumps(answer))}"
         )
     try:
@@ -778,8 +787,7 @@ def _checked(request: Request, status: int, answer: Any) -> Any:
     except ValidationError as invalid:
         errors = invalid.errors()
         shown = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or '(answer)'}: "
-            f"{error['msg'][0].lower()}{error['msg'][1:]}"
+            f"{'.'.join(str(part) for part in error['loc']) or '(answer)'}: {said(error)}"
             for error in errors[:3]
         )
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
