@@ -145,13 +145,15 @@ def _address_findings(value: str) -> Iterator[tuple[str, str]]:
         yield "example-address", f"placeholder: {shown}: a sample postal address, not a real one"
 
 
-def _todo_finding(line: str) -> str | None:
+def _todo_finding(line: str, published: bool) -> str | None:
     match = _TODO_MARKER.search(line)
     if not match:
         return None
     field = line.split(":", 1)[0].strip(" -") if ":" in line[: match.start()] else "text"
     # The rest of the line, less the YAML quoting around a placeholder value.
     what = match.group(1).strip().rstrip("'\"").replace("''", "'") or "a value"
+    if published:
+        return f"{field}: placeholder left in a published file: {what}"
     return f"{field}: placeholder: {what}"
 
 
@@ -256,7 +258,7 @@ def scan_text(text: str, shown: str, page: str, settings: Settings,
     for number, line in links.prose_lines(text):
         if not _MAYBE.search(line):
             continue
-        todo = _todo_finding(line)
+        todo = _todo_finding(line, published)
         if todo:
             found.append(Finding(shown, number, "todo", todo, published))
         field = _field(line) if number < front_matter else ""
