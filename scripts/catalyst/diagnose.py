@@ -208,7 +208,7 @@ def _config_records(records, shown: str, config_file: Path) -> list[Problem]:
 def _parse_problem(message: str, shown: str) -> Problem:
     """A YAML error in mkdocs.yml: at the line of its problem mark (the last one named)."""
     lines = [int(n) for n in re.findall(r'", line (\d+), column \d+', message)]
-    text = re.sub(r'\s*in "[^"]*", line \d+, column \d+', "", message)
+    text = re.sub(r'\s*in "[^"]*", line (\d+), column \d+', r" (line \1)", message)
     return Problem(shown, lines[-1] if lines else 1, _one_line(text))
 
 

@@ -49,6 +49,7 @@ def build_site(
     from mkdocs.commands.build import build
 
     config_file = Path(config_file)
+    _fresh_plugins()
     try:
         config, _ = diagnose.load_config(config_file, strict=strict)
     except diagnose.ConfigProblems as error:
@@ -80,6 +81,20 @@ def build_site(
             raise
     _replace(staging, target)
     return target
+
+
+def _fresh_plugins() -> None:
+    """New plugin instances for this build. MkDocs keeps the ones with startup or shutdown
+    hooks for the life of the process (for `mkdocs serve`), but a build here starts and shuts
+    them down itself, and Material's blog plugin cannot shut down twice (it removes its temp
+    folder): a second build in one process would fail on a leftover."""
+    from mkdocs.config.base import get_schema
+    from mkdocs.config.defaults import MkDocsConfig
+
+    for _, option in get_schema(MkDocsConfig):
+        cache = getattr(option, "plugin_cache", None)
+        if isinstance(cache, dict):
+            cache.clear()
 
 
 def _problems(records, error, config, config_file: Path) -> list[Problem]:
