@@ -121,7 +121,8 @@ def _address_findings(value: str) -> Iterator[tuple[str, str]]:
             yield "todo-address", f"placeholder: '{url}' is still to fill in (it says TODO)"
         elif host and reserved_host(host):
             yield "reserved-host", (
-                f"placeholder: '{url}' is not a real address: {host} is reserved for examples"
+                f"placeholder: '{url}' is not a real address ({host} is reserved for examples "
+                "and tests)"
             )
         elif host.endswith("list-manage.com"):
             query = dict(parse_qsl(parts.query))
@@ -136,8 +137,8 @@ def _address_findings(value: str) -> Iterator[tuple[str, str]]:
             continue
         if reserved_host(match.group(1)):
             yield "reserved-host", (
-                f"placeholder: '{match.group(0)}' is not a real address: "
-                f"{match.group(1)} is reserved for examples"
+                f"placeholder: '{match.group(0)}' is not a real address ({match.group(1)} is "
+                "reserved for examples and tests)"
             )
     sample = [m.group(0) for pattern in (_STREET, _CITY) for m in pattern.finditer(value)]
     if sample:
