@@ -54,7 +54,7 @@ _ZEROS = re.compile(r"^0+$")
 _IMAGE_KEY = re.compile(r"^\s*-?\s*(?:image|photo|avatar)\s*:\s*[\"']?([^\"'\s#]+)")
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 # Lines worth a closer look: a cheap test before the rules' own.
-_MAYBE = re.compile(r"TODO|@|:|xample|00000|\.png|\.jpe?g", re.IGNORECASE)
+_MAYBE = re.compile(r"TODO|@|://|mailto:|xample|00000|\.png|\.jpe?g", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def _image_finding(target: str, page: str, settings: Settings) -> str | None:
         if candidate.startswith(".."):
             continue
         file = docs / candidate
-        if file.is_file():
+        if file.is_file() and file.resolve().is_relative_to(settings.root.resolve()):
             mark = image_mark(file)
             if mark:
                 return f"placeholder: image '{target}' is marked as a placeholder ({mark})"
