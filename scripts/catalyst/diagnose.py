@@ -375,7 +375,13 @@ def exception_problem(error: BaseException, sources: Sources) -> Problem:
         path = Path(frame.filename)
         if path.suffix != ".py" and _inside(path, sources.root) and path.is_file():
             return Problem(sources.shown(path), frame.lineno or 1, message)
-    return Problem("", 0, f"{type(error).__name__}: {message}")
+    # Not a file an editor wrote: say where the code stopped, for whoever looks into it.
+    frames = traceback.extract_tb(error.__traceback__)
+    where = ""
+    if frames:
+        last = Path(frames[-1].filename)
+        where = f" (raised at {'/'.join(last.parts[-2:])}:{frames[-1].lineno})"
+    return Problem("", 0, f"{type(error).__name__}: {message}{where}")
 
 
 def _inside(path: Path, root: Path) -> bool:
