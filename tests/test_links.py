@@ -23,7 +23,9 @@ def append(project, path, text):
 
 
 def problems(project, **options):
-    return [str(p) for p in check.run(load_settings(project / "mkdocs.yml"), **options)]
+    """The check's problems, less the seed's placeholder warnings (test_placeholders.py)."""
+    found = check.run(load_settings(project / "mkdocs.yml"), **options)
+    return [str(p) for p in found if not (p.level == "warning" and "placeholder" in p.message)]
 
 
 def test_the_repository_links_resolve(project):

@@ -1,23 +1,20 @@
 """The editor-facing checks: every rule over every file, as a list of Problems.
 
-The content model's rules (schema, references, images, alt text), placeholders left
-by `catalyst new`, internal links and images, email size budgets and, on request,
+The content model's rules (schema, references, images, alt text), placeholders
+(`catalyst.placeholders`: a `TODO:` left by `catalyst new`, example addresses, sample ids and
+images marked as placeholders), internal links and images, email size budgets and, on request,
 external links. Nothing here prints: the CLI shows the problems.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
-from . import content, emails, links
+from . import content, emails, links, placeholders
 from .config import Settings
-from .model import Library, Problem
+from .model import Problem
 from .pages import generated_pages
-from .scaffold import PLACEHOLDER
-
-_PLACEHOLDER = re.compile(re.escape(PLACEHOLDER) + r"\s*(.*)")
 
 
 def source_files(settings: Settings) -> list[tuple[Path, str, str]]:
@@ -35,44 +32,25 @@ def source_files(settings: Settings) -> list[tuple[Path, str, str]]:
     return found
 
 
-def placeholders(library: Library, texts: list[tuple[str, str, str]]) -> list[Problem]:
-    """`TODO:` markers: a warning in a draft, an error in anything readers would see."""
-    drafts = {
-        item.source
-        for group in (library.posts, library.resources, library.catalyzers, library.issues)
-        for item in group.values()
-        if item.draft
-    }
-    problems = []
-    for text, shown, _ in texts:
-        for number, line in links.prose_lines(text):
-            match = _PLACEHOLDER.search(line)
-            if not match:
-                continue
-            field = line.split(":", 1)[0].strip(" -") if ":" in line[: match.start()] else "text"
-            # The rest of the line, less the YAML quoting around a placeholder value.
-            what = match.group(1).strip().rstrip("'\"").replace("''", "'") or "a value"
-            if shown in drafts:
-                problems.append(Problem(shown, number, f"{field}: placeholder: {what}", "warning"))
-            else:
-                problems.append(
-                    Problem(shown, number, f"{field}: placeholder left in a published file: {what}")
-                )
-    return problems
-
-
 def run(
     settings: Settings,
     *,
     external: bool = False,
+    release: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    config_file: Path | None = None,
 ) -> list[Problem]:
-    """Every problem in the project, errors and warnings, sorted by file and line."""
+    """Every problem in the project, errors and warnings, sorted by file and line.
+
+    `release`: placeholders in anything that would be published are errors, not warnings.
+    """
     library, problems = content.load(settings)
     files = source_files(settings)
     # Each file read once for the checks that scan its text: (text, shown, uri).
     texts = [(path.read_text(encoding="utf-8"), shown, uri) for path, shown, uri in files]
-    problems += placeholders(library, texts)
+    problems += placeholders.problems(
+        placeholders.scan(settings, library, texts, config_file), release=release
+    )
     site = links.Site(library, settings, generated_pages(library) | {"index.md"})
     problems += links.internal_problems(texts, site)
     if not _errors(problems):  # emails of broken content would only repeat its errors

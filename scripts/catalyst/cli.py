@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -67,25 +68,33 @@ LEVEL_COLOURS = {"error": "red", "warning": "yellow"}
 def show_problem(problem) -> None:
     """`path:line: level: message`, the form editors' tools and CI annotate; coloured on a tty."""
     level = click.style(problem.level, fg=LEVEL_COLOURS[problem.level], bold=True)
+    if not problem.path:  # a message no file can be named for
+        click.echo(f"{level}: {problem.message}")
+        return
     click.echo(f"{click.style(f'{problem.path}:{problem.line}:', bold=True)} {level}: "
                f"{problem.message}")
 
 
 @main.command()
 @click.option("--external", is_flag=True, help="Also fetch every outside link (needs network).")
+@click.option("--release", is_flag=True,
+              help="Before publishing: a placeholder in anything published is an error.")
 @click.option("-q", "--quiet", is_flag=True, help="Show errors only, no warnings or summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Say what was checked.")
 @click.pass_obj
-def check(obj, external: bool, quiet: bool, verbose: bool) -> None:
+def check(obj, external: bool, release: bool, quiet: bool, verbose: bool) -> None:
     """Check every file; list each problem as path:line: level: message.
 
-    Exits 1 when there is an error; warnings (such as placeholders in drafts) exit 0.
+    Exits 1 when there is an error; warnings (such as placeholders: example.org addresses,
+    sample ids, placeholder images) exit 0, except with --release.
     """
     from . import check as checks
 
     settings = _settings(obj["config_file"])
     with Progress("Checking outside links") as progress:
-        problems = checks.run(settings, external=external, progress=None if quiet else progress)
+        problems = checks.run(settings, external=external, release=release,
+                              progress=None if quiet else progress,
+                              config_file=Path(obj["config_file"]))
     errors = [p for p in problems if p.level == "error"]
     for problem in errors if quiet else problems:
         show_problem(problem)
@@ -146,13 +155,18 @@ def build(obj, site_dir: str | None) -> None:
     """Build the whole site (strict, offline, no keys) into site/."""
     import time
 
-    from .site import build_site
+    from .site import BuildError, build_site
 
     started = time.perf_counter()
-    with Progress("Building the site") as progress:
-        target = build_site(
-            Path(obj["config_file"]), Path(site_dir) if site_dir else None, progress=progress
-        )
+    try:
+        with Progress("Building the site") as progress:
+            target = build_site(
+                Path(obj["config_file"]), Path(site_dir) if site_dir else None, progress=progress
+            )
+    except BuildError as error:
+        for problem in error.problems:
+            show_problem(problem)
+        raise click.ClickException(f"{error.summary}; site/ is unchanged") from None
     click.echo(f"Site built in {target} ({time.perf_counter() - started:.1f} s)")
 
 
@@ -193,6 +207,7 @@ def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
     settings = _settings(obj["config_file"])
     library = _valid_library(settings)
     rendered = emails.build(settings, library, emails.month_named(settings, library, month))
+    _budget_warning(settings, library, rendered)
     out = Path(out_dir) if out_dir else settings.build_dir / "email"
     html_path, text_path = emails.write(rendered, out)
     for path in (html_path, text_path):
@@ -202,6 +217,15 @@ def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
 
         for path in browser.screenshots(html_path, settings):
             click.echo(f"{_shown(path)}  {_size(path.stat().st_size)}")
+
+
+def _budget_warning(settings, library, rendered) -> None:
+    """An email above email_warn_kb (one above email_max_kb never gets this far)."""
+    from . import emails
+
+    problem = emails.budget(settings, library, rendered)
+    if problem is not None:
+        show_problem(problem)
 
 
 def _shown(path: Path) -> str:
@@ -238,20 +262,26 @@ def _count(number: int, thing: str) -> str:
 @click.option("--yes", is_flag=True, help="Confirm --send-now.")
 @click.option("--dry-run", is_flag=True,
               help="Send no change: write the requests to build/outbox/MONTH/ instead.")
+@click.option("--allow-placeholders", is_flag=True,
+              help="Push even though the issue, its content or the settings hold placeholders.")
 @click.pass_obj
 def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedule: bool,
-         send_now: bool, yes: bool, dry_run: bool) -> None:
+         send_now: bool, yes: bool, dry_run: bool, allow_placeholders: bool) -> None:
     """Create or update issue MONTH's Mailchimp campaign; nothing is sent unless asked.
 
     The API key comes from MAILCHIMP_API_KEY only; without it this is a dry run.
+    A placeholder (an example.org address, the sample ids, a placeholder image) in what it
+    would send stops it, unless --allow-placeholders; a dry run only warns.
     """
-    from . import emails, mailchimp, mailchimp_api
+    from . import emails, mailchimp, mailchimp_api, placeholders
 
     settings = _settings(obj["config_file"])
     library = _valid_library(settings)
     if month not in library.issues:
         raise click.ClickException(f"no issue {month} (issues/{month}.md)")
     email = emails.build(settings, library, month)
+    _budget_warning(settings, library, email)
+    found = placeholders.for_push(settings, library, month, Path(obj["config_file"]))
     options = mailchimp.PushOptions(
         test_emails=tuple(a.strip() for t in test_emails for a in t.split(",") if a.strip()),
         schedule=schedule, reschedule=reschedule, send_now=send_now, yes=yes,
@@ -259,6 +289,16 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
     live = mailchimp_api.connect(
         os.environ, on_retry=lambda message: click.echo(f"  retry: {message}", err=True)
     )
+    if found:  # before any request: refused, or said and let through
+        allowed = allow_placeholders or not live or dry_run
+        for finding in found:
+            problem = finding.problem(release=True)
+            show_problem(problem if not allowed else dataclasses.replace(problem, level="warning"))
+        if not allowed:
+            raise click.ClickException(
+                f"{len(found)} placeholder(s) in what this push would send (listed above): "
+                "replace them, or add --allow-placeholders to push them anyway"
+            )
     if live and not dry_run:
         api = live
         click.echo(f"Pushing {mailchimp.campaign_title(settings, month)} to {live.base_url}")

@@ -113,17 +113,19 @@ class ConfigError(Exception):
 
 def load_settings(config_file: str | os.PathLike = "mkdocs.yml") -> Settings:
     """Read `mkdocs.yml` through MkDocs' own loader, without building anything."""
-    from mkdocs import config as mkdocs_config
-    from mkdocs.exceptions import ConfigurationError
+    import logging
+
+    from .diagnose import ConfigProblems, load_config
 
     path = Path(config_file)
     if not path.is_file():
         raise ConfigError(f"{path}: no such file (run catalyst from the project's top folder)")
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
-        config = mkdocs_config.load_config(str(path))
-    except ConfigurationError as error:
-        raise ConfigError(f"{path}: {error}") from None
+        config, warnings = load_config(path)
+    except ConfigProblems as error:  # each at its line of mkdocs.yml
+        raise ConfigError(str(error)) from None
+    for warning in warnings:  # e.g. an unknown option: said, as MkDocs says it
+        logging.getLogger("catalyst").warning(str(warning))
     plugin = config.plugins.get("catalyst")
     if plugin is None:
         raise ConfigError(f"{path}: the `catalyst` plugin is not listed under `plugins:`")

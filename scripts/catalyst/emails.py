@@ -597,15 +597,19 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
 
 def build(settings: Settings, library: Library, month: str, *, cache: bool = True) -> RenderedEmail:
-    """The email of issue `month` (YYYY-MM), from the cache when none of its inputs changed."""
+    """The email of issue `month` (YYYY-MM), from the cache when none of its inputs changed.
+
+    An email over `email_max_kb` is an EmailError (see `within_budget`): no command writes,
+    uploads or publishes it.
+    """
     if not cache:
-        return _render(settings, library, month)[0]
+        return within_budget(settings, library, _render(settings, library, month)[0])
     key = cache_key(settings, library, month)
     email = _cached(settings, month, key)
     if email is None:
         email, files = _render(settings, library, month)
         _store(settings, key, email, files)
-    return email
+    return within_budget(settings, library, email)
 
 
 def build_all(
@@ -617,6 +621,8 @@ def build_all(
     for outcome in results.values():
         if isinstance(outcome, EmailError):
             raise outcome
+    for email in results.values():
+        within_budget(settings, library, email)
     return results
 
 
@@ -751,9 +757,33 @@ def size_kb(rendered: RenderedEmail) -> float:
     return len(rendered.html.encode("utf-8")) / 1024
 
 
+def budget(settings: Settings, library: Library, email: RenderedEmail) -> Problem | None:
+    """The size rule, in one place: an error above `email_max_kb`, a warning above
+    `email_warn_kb` (Gmail clips messages over 102 KB), at the issue's file; else None."""
+    size = size_kb(email)
+    if size <= settings.email_warn_kb and size <= settings.email_max_kb:
+        return None
+    issue = library.issues.get(email.month)
+    source = issue.source if issue is not None and issue.source else (
+        _shown(settings, settings.issues_dir / f"{email.month}.md"))
+    advice = (
+        f"email is {size:.1f} KB; Gmail clips messages over 102 KB, so keep it under "
+        f"{settings.email_max_kb} KB (shorten the letter or leave a section to the site)"
+    )
+    level = "error" if size > settings.email_max_kb else "warning"
+    return Problem(source, 1, advice, level)
+
+
+def within_budget(settings: Settings, library: Library, email: RenderedEmail) -> RenderedEmail:
+    """`email` if it is within `email_max_kb`, else an EmailError naming the issue's file."""
+    problem = budget(settings, library, email)
+    if problem is not None and problem.level == "error":
+        raise EmailError(problem.path, problem.message, problem.line)
+    return email
+
+
 def budget_problems(settings: Settings, library: Library) -> list[Problem]:
-    """Each issue whose email is over budget (error above `email_max_kb`, warning above
-    `email_warn_kb`; Gmail clips at 102 KB), or cannot be built at all."""
+    """Each issue whose email is over budget (see `budget`), or cannot be built at all."""
     problems: list[Problem] = []
     issues = sorted(library.issues.values(), key=lambda i: i.month)
     outcomes = _build_many(settings, library, [i.month for i in issues], None)
@@ -762,15 +792,9 @@ def budget_problems(settings: Settings, library: Library) -> list[Problem]:
         if isinstance(outcome, EmailError):
             problems.append(Problem(outcome.path, outcome.line, f"email: {outcome.message}"))
             continue
-        size = size_kb(outcome)
-        advice = (
-            f"email is {size:.1f} KB; Gmail clips messages over 102 KB, so keep it under "
-            f"{settings.email_max_kb} KB (shorten the letter or leave a section to the site)"
-        )
-        if size > settings.email_max_kb:
-            problems.append(Problem(issue.source, 1, advice))
-        elif size > settings.email_warn_kb:
-            problems.append(Problem(issue.source, 1, advice, "warning"))
+        problem = budget(settings, library, outcome)
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 

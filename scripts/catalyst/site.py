@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from . import diagnose
 from .errors import CatalystError
+from .model import Problem
 
 
 class BuildError(CatalystError):
-    pass
+    """The build failed; `problems` are its messages, each at its file and line if known."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = sum(p.level == "error" for p in problems)
+        warnings = len(problems) - errors
+        if warnings and not errors:
+            self.summary = f"the build failed: {warnings} warning(s) in strict mode"
+        else:
+            self.summary = f"the build failed: {errors} error(s), {warnings} warning(s)"
+        super().__init__("\n".join([*map(_line, problems), self.summary]))
 
 
-class _Collect(logging.Handler):
-    """Counts MkDocs warnings so a strict build can fail on them, as `mkdocs build --strict`."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
+def _line(problem: Problem) -> str:
+    return str(problem) if problem.path else f"{problem.level}: {problem.message}"
 
 
 def build_site(
@@ -38,47 +42,68 @@ def build_site(
 
     MkDocs writes into a fresh temporary folder beside the target; only a build that
     finished without error (and, if strict, without warning) replaces the old site.
+    A failed build raises BuildError with every message MkDocs, a template or a plugin
+    gave, each at the file and line to fix (see `catalyst.diagnose`).
     """
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
-    collect = _Collect()
-    logger = logging.getLogger("mkdocs")
-    logger.addHandler(collect)
+    config_file = Path(config_file)
+    _fresh_plugins()
     try:
+        config, _ = diagnose.load_config(config_file, strict=strict)
+    except diagnose.ConfigProblems as error:
+        raise BuildError(error.problems) from None
+    target = Path(site_dir or config.site_dir).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    config.site_dir = str(staging)
+    catalyst = config.plugins.get("catalyst")
+    if catalyst is not None:
+        catalyst.progress = progress
+    with diagnose.LogRecords() as log:
         try:
-            config = load_config(str(config_file), strict=strict)
-        except ConfigurationError as error:
-            raise BuildError(f"{config_file}: {error}") from None
-        target = Path(site_dir or config.site_dir).resolve()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        config.site_dir = str(staging)
-        catalyst = config.plugins.get("catalyst")
-        if catalyst is not None:
-            catalyst.progress = progress
-        config.plugins.on_startup(command="build", dirty=False)
-        try:
-            build(config)
-            if strict and collect.messages:
-                raise BuildError(
-                    f"{len(collect.messages)} warning(s) in strict mode:\n"
-                    + "\n".join(collect.messages)
-                )
-        except (Abort, PluginError) as error:
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                build(config)
+            finally:
+                config.plugins.on_shutdown()
+            if strict and log.records:
+                raise BuildError(_problems(log.records, None, config, config_file))
+        except BuildError:
             shutil.rmtree(staging, ignore_errors=True)
-            raise BuildError(str(error)) from None
+            raise
+        except Exception as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise BuildError(_problems(log.records, error, config, config_file)) from None
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        finally:
-            config.plugins.on_shutdown()
-        _replace(staging, target)
-        return target
-    finally:
-        logger.removeHandler(collect)
+    _replace(staging, target)
+    return target
+
+
+def _fresh_plugins() -> None:
+    """New plugin instances for this build. MkDocs keeps the ones with startup or shutdown
+    hooks for the life of the process (for `mkdocs serve`), but a build here starts and shuts
+    them down itself, and Material's blog plugin cannot shut down twice (it removes its temp
+    folder): a second build in one process would fail on a leftover."""
+    from mkdocs.config.base import get_schema
+    from mkdocs.config.defaults import MkDocsConfig
+
+    for _, option in get_schema(MkDocsConfig):
+        cache = getattr(option, "plugin_cache", None)
+        if isinstance(cache, dict):
+            cache.clear()
+
+
+def _problems(records, error, config, config_file: Path) -> list[Problem]:
+    sources = diagnose.Sources.of(config, config_file)
+    found = diagnose.build_problems(records, error, sources)
+    if not found:  # nothing said why: say what stopped it
+        text = str(error) if error is not None else ""
+        found = [Problem("", 0, text or "the build failed without a message")]
+    return found
 
 
 def _replace(staging: Path, target: Path) -> None:
