@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from .config import Settings
 from .model import Library, Problem
+from .modes import follow_umask
 
 # [text](target "title"), ![alt](src), [id]: target, and href/src attributes in raw HTML.
 _INLINE = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -199,6 +200,7 @@ class LinkCache:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".links.")
+        follow_umask(fd)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(self.entries, handle, indent=1, sort_keys=True)
         os.replace(temp, self.path)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import CatalystError
+from .modes import follow_umask
 
 
 class BuildError(CatalystError):
@@ -33,11 +34,14 @@ def build_site(
     *,
     strict: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    preview: bool = False,
 ) -> Path:
     """Build the site into `site_dir` (default: mkdocs.yml's site_dir) and return it.
 
     MkDocs writes into a fresh temporary folder beside the target; only a build that
     finished without error (and, if strict, without warning) replaces the old site.
+    What is live is decided at `model.build_now()`; a `preview` also shows what is
+    upcoming, marked, as `mkdocs serve` does: never deploy one.
     """
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
@@ -55,10 +59,12 @@ def build_site(
         target = Path(site_dir or config.site_dir).resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        follow_umask(staging, folder=True)  # it becomes site/: mkdtemp's 0700 would hide it
         config.site_dir = str(staging)
         catalyst = config.plugins.get("catalyst")
         if catalyst is not None:
             catalyst.progress = progress
+            catalyst.preview = preview
         config.plugins.on_startup(command="build", dirty=False)
         try:
             build(config)
