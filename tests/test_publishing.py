@@ -570,3 +570,26 @@ def test_mkdocs_serve_previews_whats_upcoming_marked(upcoming_project):
     assert marks(home.select_one(".catalyst-latest")) == [ISSUE_LIVE.isoformat()]
     assert marks(post) == [POST_LIVE.isoformat()]
     assert marks(issue) == [ISSUE_LIVE.isoformat(), POST_LIVE.isoformat()]
+
+
+def test_a_preview_does_not_leak_into_the_next_build_of_the_process(editable, monkeypatch):
+    # MkDocs keeps one instance of a plugin with on_startup for the whole process: a plain
+    # build after a preview in the same process must not show the preview's upcoming things.
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from catalyst.site import build_site
+
+    monkeypatch.setenv(model.SOURCE_DATE_EPOCH, epoch(NOW))
+    monkeypatch.chdir(editable)
+    build_site(editable / "mkdocs.yml", editable / "preview", preview=True)
+    assert (editable / "preview" / POST_URL / "index.html").is_file()
+    config = load_config(str(editable / "mkdocs.yml"), site_dir=str(editable / "real"))
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+    assert (editable / "real/index.html").is_file()
+    assert not (editable / "real" / POST_URL).exists()
+    assert upcoming_marks(editable / "real") == []

@@ -64,9 +64,15 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self._serving = False
         self._posts: dict = {}
 
+    # With these two hooks, MkDocs keeps one instance of the plugin for the whole process
+    # (every `mkdocs serve` rebuild, every build_site call): what one build is told stops
+    # with it.
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        # Kept across `mkdocs serve`'s rebuilds (MkDocs caches plugins that have this hook).
         self._serving = command == "serve"
+
+    def on_shutdown(self) -> None:
+        self.preview = False
+        self.progress = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
