@@ -342,6 +342,9 @@ def test_an_issue_featuring_a_post_that_goes_live_after_it_is_an_error(editable)
         f"post '{POST_SLUG}', which goes live on 2023-07-03 00:00 UTC, after this issue "
         "(2023-07-01 13:00 UTC): readers would find no page there"
     ]
+    # In the past both, nothing is broken any more: old issues are not held to it.
+    _, problems = content.load(load_settings(editable / "mkdocs.yml"), now=LATER)
+    assert problems == []
 
 
 JUNE_POST_FILE = (
@@ -349,9 +352,10 @@ JUNE_POST_FILE = (
 )
 
 
-def test_check_flags_a_link_to_a_page_that_goes_live_later(editable):
+def test_check_flags_a_link_to_a_page_that_goes_live_later(editable, monkeypatch):
     from catalyst import check
 
+    monkeypatch.setenv(model.SOURCE_DATE_EPOCH, epoch(NOW))
     posts = editable / "content/blog/posts"
     june_post = posts / JUNE_POST_FILE
     original = june_post.read_text(encoding="utf-8")
@@ -371,6 +375,10 @@ def test_check_flags_a_link_to_a_page_that_goes_live_later(editable):
         "page that goes live on 2023-07-03 00:00 UTC, after this one (from 2023-06-01 00:00 "
         "UTC): the link would be broken until then"
     ]
+    # Once both are live, nothing is broken any more.
+    monkeypatch.setenv(model.SOURCE_DATE_EPOCH, epoch(POST_LIVE))
+    problems = check.run(load_settings(editable / "mkdocs.yml"))
+    assert [str(p) for p in problems if p.level == "error"] == []
 
 
 def test_send_now_is_refused_while_send_at_is_ahead(fake, newsletter, june):

@@ -88,6 +88,7 @@ class Site:
                 self.drafts.add(f"issues/{issue.month}.md")
         self.generated = generated
         # When each page that has a publishing time goes live (others always are).
+        self.now = library.now
         self.live = {}
         for items, uri_of in (
             (library.posts.values(), lambda post: uri(post.source)),
@@ -101,11 +102,11 @@ class Site:
 
     def goes_live_later(self, source: str, target: str) -> str | None:
         """Why a link from `source` to `target` (both relative to docs_dir) breaks for a
-        while: the target goes live after the source. None if it does not."""
+        while: the target goes live after the source, and is not live yet. None if not."""
         if source in self.drafts:
             return None
         begins, opens = self.live.get(source, ALWAYS), self.live.get(target, ALWAYS)
-        if opens <= begins:
+        if opens <= max(begins, self.now):
             return None
         since = "" if begins == ALWAYS else f" (from {format_when(begins)})"
         return (

@@ -421,8 +421,10 @@ class Library:
     # Publishing: the views below show what is live at `now` (UTC; the loader sets it from
     # `build_now()`); a preview (`mkdocs serve`, `catalyst build --preview`) shows what is
     # upcoming too, which its pages mark. Drafts are never shown.
-    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    now: dt.datetime = field(default_factory=build_now)
     preview: bool = False
+    # featured_at's last answer and the issues and catalyzers it was computed from.
+    _featured: tuple = field(default=((), (), {}), repr=False, compare=False)
 
     def line_of(self, source: str, loc: tuple) -> int:
         return locate(self.lines.get(source, {}), loc)
@@ -446,10 +448,21 @@ class Library:
 
     def shown(self, item) -> bool:
         """On the site being built: live, or upcoming in a preview."""
-        return not item.draft and (self.preview or self.live_at(item) <= self.now)
+        return self.is_live(item) or (self.preview and not item.draft)
 
     def featured_at(self) -> dict[str, dt.datetime]:
-        """Catalyzer slug -> when the first issue featuring it goes live (drafts aside)."""
+        """Catalyzer slug -> when the first issue featuring it goes live (drafts aside).
+        Asked once per catalyzer: the answer is kept while the issues and catalyzers are
+        the same objects (a changed one is a new object: the models are frozen)."""
+        issues, catalyzers = tuple(self.issues.values()), tuple(self.catalyzers.values())
+        seen_issues, seen_catalyzers, found = self._featured
+        if _same(issues, seen_issues) and _same(catalyzers, seen_catalyzers):
+            return found
+        found = self._featured_now()
+        self._featured = (issues, catalyzers, found)
+        return found
+
+    def _featured_now(self) -> dict[str, dt.datetime]:
         by_month: dict[str, Catalyzer] = {}
         for catalyzer in self.catalyzers.values():
             by_month.setdefault(catalyzer.month, catalyzer)  # as catalyzer_for picks
@@ -511,9 +524,13 @@ class Library:
         return self.posts.get(resource.post) if resource.post else None
 
     def _post_later(self, resource: Resource, issue: Issue) -> bool:
-        """The resource's post goes live after the issue that features it."""
+        """The resource's post goes live after the issue that features it, and after now:
+        the issue's card (and email) would lead to a page that is not there yet. (Both
+        in the past, nothing is broken any more.)"""
         post = self.post_for(resource)
-        return post is not None and not post.draft and live_at(post) > live_at(issue)
+        if post is None or post.draft:
+            return False
+        return live_at(post) > max(live_at(issue), self.now)
 
     # -- cross-reference rules
 
@@ -600,6 +617,10 @@ class Library:
                         elif catalyzer.draft and not issue.draft:
                             add(issue.source, where, f"{name}: '{catalyzer.slug}' is a draft")
         return found
+
+
+def _same(these: tuple, those: tuple) -> bool:
+    return len(these) == len(those) and all(a is b for a, b in zip(these, those, strict=True))
 
 
 def format_when(moment: dt.datetime) -> str:
