@@ -154,7 +154,12 @@ def real(upcoming_project) -> Path:
 
 @pytest.fixture(scope="module")
 def preview(upcoming_project) -> Path:
-    return catalyst_build(upcoming_project, upcoming_project / "preview", NOW, "--preview")
+    catalyst = Path(sys.executable).with_name("catalyst")
+    result = run([str(catalyst), "build", "--preview"], upcoming_project, NOW)
+    target = upcoming_project / "build/preview"  # never into site/, the published site
+    assert f"Preview (with what is upcoming) built in {target}" in result.stdout
+    assert not (upcoming_project / "site").exists()
+    return target
 
 
 @pytest.fixture(scope="module")

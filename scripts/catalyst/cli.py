@@ -144,7 +144,7 @@ def new(obj, kind: str, resource_kind: str | None, **values) -> None:
 @click.option("-d", "--site-dir", type=click.Path(file_okay=False), help="Where to write the site.")
 @click.option("--preview", is_flag=True,
               help="Also show what is not live yet (future posts, unsent issues), marked "
-                   "'Upcoming': for looking at, never for deploying.")
+                   "'Upcoming', into build/preview/: for looking at, never for deploying.")
 @click.pass_obj
 def build(obj, site_dir: str | None, preview: bool) -> None:
     """Build the whole site (strict, offline, no keys) into site/.
@@ -157,12 +157,13 @@ def build(obj, site_dir: str | None, preview: bool) -> None:
     from .site import build_site
 
     started = time.perf_counter()
+    target_dir = Path(site_dir) if site_dir else None
+    if preview and target_dir is None:
+        # Never into site/, which holds the site as it is published.
+        target_dir = _settings(obj["config_file"]).build_dir / "preview"
     with Progress("Building the site") as progress:
         target = build_site(
-            Path(obj["config_file"]),
-            Path(site_dir) if site_dir else None,
-            progress=progress,
-            preview=preview,
+            Path(obj["config_file"]), target_dir, progress=progress, preview=preview
         )
     what = "Preview (with what is upcoming)" if preview else "Site"
     click.echo(f"{what} built in {target} ({time.perf_counter() - started:.1f} s)")
