@@ -347,4 +347,3 @@ def test_the_web_copy_of_the_email_shows_its_images_from_the_built_site(visit):
     assert [src for src, width in loaded if not width] == []
     assert all(src.startswith(tab.site_url) for src, _ in loaded)
     assert tab.outside == [] and tab.failed == []
-

@@ -247,5 +247,5 @@ def _after_title(markdown: str, block: str) -> str:
     if heading is None:
         return f"{block}\n\n{markdown}"
     at = heading.end()
-    return f"{markdown[:at]}\n\n{block}\n\n{markdown[at:].lstrip(chr(10))}"
-
+    rest = markdown[at:].lstrip("\n")
+    return f"{markdown[:at]}\n\n{block}\n\n{rest}"
