@@ -15,7 +15,7 @@ import os
 import re
 import threading
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import yaml
@@ -685,6 +685,27 @@ def test_the_command_takes_latest_and_names_a_missing_issue(project, tmp_path):
     assert "issues/2031-01.md:1: no issue 2031-01 (issues: 2023-06)" in result.output
 
 
+def test_the_site_copy_leads_into_the_site_it_is_part_of_relatively(seed):
+    # Relative to issues/2023-06/email.html, so the images load from the built site wherever
+    # it is served (site/ before deployment, a preview server, site_url); the sent email
+    # keeps its absolute addresses.
+    sent = all_urls(seed.email.html)
+    copy = all_urls(emails.site_copy(seed.email, seed.settings))
+    assert len(copy) == len(sent)
+    here = SITE + f"issues/{MONTH}/email.html"
+    pairs = [(s, c) for s, c in zip(sent, copy, strict=True) if s.startswith(SITE)]
+    assert len(pairs) == 5  # the issue, its image, the post, the catalyzer, the home page
+    for original, relative in pairs:
+        assert not urlsplit(relative).scheme and not relative.startswith("/"), relative
+        assert urljoin(here, relative) == original
+    assert "../../assets/images/design39-design-studio.png" in copy
+    assert f"./?utm_source=catalyst&utm_medium=email&utm_campaign={MONTH}" in copy
+    outside = [(s, c) for s, c in zip(sent, copy, strict=True) if s.startswith("https://")
+               and not s.startswith(SITE)]
+    assert outside and all(s == c for s, c in outside)
+    assert all(url.startswith(SITE) for url in all_urls(seed.email.html) if "assets/" in url)
+
+
 def test_the_built_site_has_the_site_copy_of_each_issue(built_site):
     copy = built_site / "issues" / MONTH / "email.html"
     html = copy.read_text(encoding="utf-8")
@@ -692,6 +713,8 @@ def test_the_built_site_has_the_site_copy_of_each_issue(built_site):
     soup = BeautifulSoup(html, "lxml")
     assert soup.find("h1").get_text() == "Trust and connectedness"
     assert soup.select_one("td.footer a[href^='https://example.us21.list-manage.com/unsubscribe']")
+    images = [img["src"] for img in soup.find_all("img")]
+    assert images and all((copy.parent / src).resolve().is_file() for src in images), images
 
 
 def test_the_issue_page_links_to_its_email(built_site):

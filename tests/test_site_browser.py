@@ -334,3 +334,16 @@ def test_the_home_page_is_a_landing_page_generated_from_content(visit):
     # Material's own sidebars and table of contents are hidden: it is not a document.
     assert not page.locator(".md-sidebar--primary").is_visible()
     assert not page.locator(".md-sidebar--secondary").is_visible()
+
+
+def test_the_web_copy_of_the_email_shows_its_images_from_the_built_site(visit):
+    # Served from site/ on 127.0.0.1, nothing mapped: the copy's images must come from the
+    # built site itself, as before deployment (an image at site_url would be refused here).
+    tab = visit(width=1280, scheme="light")
+    assert tab.open("issues/2023-06/email.html").status == 200
+    images = tab.page.locator("img")
+    assert images.count() >= 1
+    loaded = images.evaluate_all("all => all.map(i => [i.src, i.complete && i.naturalWidth])")
+    assert [src for src, width in loaded if not width] == []
+    assert all(src.startswith(tab.site_url) for src, _ in loaded)
+    assert tab.outside == [] and tab.failed == []

@@ -44,7 +44,9 @@ def run(
 
     `release`: placeholders in anything that would be published are errors, not warnings.
     """
-    library, problems = content.load(settings)
+    # Everything that is not a draft, live or upcoming: the content is checked as it will
+    # be, not as today's site shows it (links that would break for a while are flagged).
+    library, problems = content.load(settings, preview=True)
     files = source_files(settings)
     # Each file read once for the checks that scan its text: (text, shown, uri).
     texts = [(path.read_text(encoding="utf-8"), shown, uri) for path, shown, uri in files]

@@ -49,11 +49,12 @@ def main(ctx: click.Context, config_file: str) -> None:
     ctx.obj = {"config_file": config_file}
 
 
-def _valid_library(settings):
-    """The content, or its errors shown and exit 1: no email is made from broken content."""
+def _valid_library(settings, *, preview: bool = False):
+    """The content, or its errors shown and exit 1: no email is made from broken content.
+    With `preview`, the library's views include what is not live yet."""
     from . import content
 
-    library, problems = content.load(settings)
+    library, problems = content.load(settings, preview=preview)
     errors = [p for p in problems if p.level == "error"]
     for problem in errors:
         show_problem(problem)
@@ -143,31 +144,43 @@ def new(obj, kind: str, resource_kind: str | None, **values) -> None:
             if not values.get(field):
                 label = field.replace("_", " ").capitalize()
                 values[field] = click.prompt(label, default="", show_default=False) or None
-    library, _ = content.load(settings)
+    library, _ = content.load(settings, preview=True)  # "the latest issue" even if unsent
     path = scaffold.write(scaffold.plan(kind, values, library, settings))
     click.echo(path.relative_to(settings.root).as_posix())
 
 
 @main.command()
 @click.option("-d", "--site-dir", type=click.Path(file_okay=False), help="Where to write the site.")
+@click.option("--preview", is_flag=True,
+              help="Also show what is not live yet (future posts, unsent issues), marked "
+                   "'Upcoming', into build/preview/: for looking at, never for deploying.")
 @click.pass_obj
-def build(obj, site_dir: str | None) -> None:
-    """Build the whole site (strict, offline, no keys) into site/."""
+def build(obj, site_dir: str | None, preview: bool) -> None:
+    """Build the whole site (strict, offline, no keys) into site/.
+
+    Only what is live is in it: an issue from its send_at (or its month's first day), a
+    post from its date, at the current UTC time or SOURCE_DATE_EPOCH when set.
+    """
     import time
 
     from .site import BuildError, build_site
 
     started = time.perf_counter()
+    target_dir = Path(site_dir) if site_dir else None
+    if preview and target_dir is None:
+        # Never into site/, which holds the site as it is published.
+        target_dir = _settings(obj["config_file"]).build_dir / "preview"
     try:
         with Progress("Building the site") as progress:
             target = build_site(
-                Path(obj["config_file"]), Path(site_dir) if site_dir else None, progress=progress
+                Path(obj["config_file"]), target_dir, progress=progress, preview=preview
             )
     except BuildError as error:
         for problem in error.problems:
             show_problem(problem)
         raise click.ClickException(f"{error.summary}; site/ is unchanged") from None
-    click.echo(f"Site built in {target} ({time.perf_counter() - started:.1f} s)")
+    what = "Preview (with what is upcoming)" if preview else "Site"
+    click.echo(f"{what} built in {target} ({time.perf_counter() - started:.1f} s)")
 
 
 class Progress:
@@ -205,7 +218,9 @@ def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
     from . import emails
 
     settings = _settings(obj["config_file"])
-    library = _valid_library(settings)
+    # Any issue's email, live or not: it is for looking at before the push (`latest` is the
+    # newest issue that is not a draft, sent or not).
+    library = _valid_library(settings, preview=True)
     rendered = emails.build(settings, library, emails.month_named(settings, library, month))
     _budget_warning(settings, library, rendered)
     out = Path(out_dir) if out_dir else settings.build_dir / "email"

@@ -8,6 +8,7 @@ All files are read and every problem is collected: one run reports them all.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from .model import (
     Post,
     Problem,
     Resource,
+    build_now,
     locate,
     slugify,
 )
@@ -216,9 +218,11 @@ def _first_heading(body: str) -> str:
 class Loader:
     """Reads every content file into a Library, collecting problems as it goes."""
 
-    def __init__(self, settings: Settings):
+    def __init__(
+        self, settings: Settings, *, preview: bool = False, now: dt.datetime | None = None
+    ):
         self.settings = settings
-        self.library = Library()
+        self.library = Library(now=now or build_now(), preview=preview)
         self.problems: list[Problem] = []
 
     def shown(self, path: Path) -> str:
@@ -377,9 +381,14 @@ def _images(item) -> list[tuple[tuple, str]]:
     return found
 
 
-def load(settings: Settings) -> tuple[Library, list[Problem]]:
-    """Read everything; return the library and every problem found (empty when clean)."""
-    loader = Loader(settings)
+def load(
+    settings: Settings, *, preview: bool = False, now: dt.datetime | None = None
+) -> tuple[Library, list[Problem]]:
+    """Read everything; return the library and every problem found (empty when clean).
+
+    The library publishes at `now` (default: `build_now()`, the clock or SOURCE_DATE_EPOCH);
+    with `preview`, its views also show what is upcoming."""
+    loader = Loader(settings, preview=preview, now=now)
     library = loader.load()
     problems = sorted(set(loader.problems), key=lambda p: (p.path, p.line, p.message))
     return library, problems

@@ -39,6 +39,7 @@ from . import __version__, render
 from .config import Settings
 from .errors import CatalystError
 from .model import KIND_LABELS, Catalyzer, Issue, Library, Post, Problem, Resource
+from .modes import follow_umask
 from .render import markdown_to_html, markdown_to_text
 
 LANG = "en"
@@ -57,6 +58,7 @@ CACHE_VERSION = 1
 POOL_MIN_PER_JOB = 4  # emails each worker process should have to render, by default
 
 _URL_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*(["'])(.*?)\1""", re.IGNORECASE)
+_URL_ATTRIBUTE_PARTS = re.compile(r"""(\b(?:href|src)\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE)
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 _LIST_PREFIX = re.compile(r"^(\s*(?:> |[-*] |\d+\. )*)")
 
@@ -585,6 +587,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        follow_umask(handle)  # mkstemp's 0600 would hide the site from a web server
         with os.fdopen(handle, "wb") as out:
             out.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(temp, path)
@@ -709,7 +712,9 @@ def write(rendered: RenderedEmail, out_dir: str | os.PathLike) -> tuple[Path, Pa
 
 
 def site_copy(rendered: RenderedEmail, settings: Settings) -> str:
-    """The email as published on the site: merge tags replaced by what works for a reader."""
+    """The email as published on the site: merge tags replaced by what works for a reader,
+    and the site's own addresses relative to the copy's place in the site (see
+    `_relative_to_copy`), so its images show before the site is deployed too."""
     replacements = {
         "*|UNSUB|*": _unsubscribe_url(settings),
         "*|UPDATE_PROFILE|*": _update_profile_url(settings),
@@ -720,12 +725,42 @@ def site_copy(rendered: RenderedEmail, settings: Settings) -> str:
         html = html.replace(tag, value)
     # Any other merge tag (an editor's *|FNAME|*) has no reader to fill it in.
     html = MERGE_TAG.sub("", html)
+    html = _relative_to_copy(html, settings, site_copy_path(rendered.month))
     # The issue's page is the one to index; this copy is for looking at the email.
     return html.replace(
         '<meta charset="utf-8">',
         '<meta charset="utf-8">\n<meta name="robots" content="noindex">',
         1,
     )
+
+
+def site_copy_path(month: str) -> str:
+    """Where the site keeps an issue's web copy, from the site's top (pages.issue_email)."""
+    return f"issues/{month}/email.html"
+
+
+def _relative_to_copy(html: str, settings: Settings, path: str) -> str:
+    """Every href and src into the site (under site_url) made relative to `path`, the copy's
+    place in the built site: `../../assets/images/x.png` from `issues/2023-06/email.html`.
+    Served from site/ before deployment, from a preview server or from site_url after it,
+    the copy's images and links then lead to the same built site it is part of. Outside
+    addresses, mailto: and the query and fragment of each address are left as they are."""
+    site = settings.site_url
+    here = posixpath.dirname(path)
+
+    def relative(match: re.Match) -> str:
+        attribute, quote_mark, url = match.groups()
+        if not url.startswith(site):
+            return match.group(0)
+        rest = url[len(site) :]
+        split = min((at for at in (rest.find("?"), rest.find("#")) if at >= 0), default=len(rest))
+        target, suffix = rest[:split], rest[split:]
+        local = posixpath.relpath(target or ".", here)
+        if target.endswith("/") or not target:
+            local = "./" if local == "." else local + "/"
+        return f"{attribute}{quote_mark}{local}{suffix}{quote_mark}"
+
+    return _URL_ATTRIBUTE_PARTS.sub(relative, html)
 
 
 def _unsubscribe_url(settings: Settings) -> str:
@@ -748,7 +783,7 @@ def write_site_copy(
     rendered: RenderedEmail, settings: Settings, site_dir: str | os.PathLike
 ) -> Path:
     """Publish the site copy at `issues/YYYY-MM/email.html` under `site_dir`, atomically."""
-    path = Path(site_dir) / "issues" / rendered.month / "email.html"
+    path = Path(site_dir) / site_copy_path(rendered.month)
     write_atomic(path, site_copy(rendered, settings))
     return path
 
@@ -799,7 +834,8 @@ def budget_problems(settings: Settings, library: Library) -> list[Problem]:
 
 
 def month_named(settings: Settings, library: Library, name: str) -> str:
-    """`YYYY-MM` as given, or `latest`: the newest published issue."""
+    """`YYYY-MM` as given, or `latest`: the library's newest published issue (the newest
+    that is not a draft, sent or not, in a preview library: `catalyst email` uses one)."""
     if name != "latest":
         return _issue(settings, library, name).month
     latest = library.latest_issue()

@@ -4,6 +4,8 @@ Internal links are checked at the source, so each problem has its file and line:
 relative target must be a page the site builds (a Markdown file that is not a draft,
 or a page the plugin generates) or a file under `content/`. Issues are pages at
 `issues/YYYY-MM.md` of the site, so their links resolve from there, as on the site.
+A page must not link to one that goes live after it (`model.live_at`): until then the
+link would be broken, and the strict build that deploys the site would fail.
 
 External links (`--external`) are fetched concurrently with bounded timeouts, and
 good answers are cached for a day, since CI has no network to the outside.
@@ -24,7 +26,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .config import Settings
-from .model import Library, Problem
+from .model import ALWAYS, Library, Problem, format_when
+from .modes import follow_umask
 
 # [text](target "title"), ![alt](src), [id]: target, and href/src attributes in raw HTML.
 _INLINE = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -84,6 +87,32 @@ class Site:
             if issue.draft:
                 self.drafts.add(f"issues/{issue.month}.md")
         self.generated = generated
+        # When each page that has a publishing time goes live (others always are).
+        self.now = library.now
+        self.live = {}
+        for items, uri_of in (
+            (library.posts.values(), lambda post: uri(post.source)),
+            (library.resources.values(), lambda resource: uri(resource.source)),
+            (library.catalyzers.values(), lambda catalyzer: f"catalyzers/{catalyzer.slug}.md"),
+            (library.issues.values(), lambda issue: f"issues/{issue.month}.md"),
+        ):
+            for item in items:
+                if not item.draft:
+                    self.live[uri_of(item)] = library.live_at(item)
+
+    def goes_live_later(self, source: str, target: str) -> str | None:
+        """Why a link from `source` to `target` (both relative to docs_dir) breaks for a
+        while: the target goes live after the source, and is not live yet. None if not."""
+        if source in self.drafts:
+            return None
+        begins, opens = self.live.get(source, ALWAYS), self.live.get(target, ALWAYS)
+        if opens <= max(begins, self.now):
+            return None
+        since = "" if begins == ALWAYS else f" (from {format_when(begins)})"
+        return (
+            f"leads to a page that goes live on {format_when(opens)}, after this one"
+            f"{since}: the link would be broken until then"
+        )
 
     def problem_with(self, uri: str) -> str | None:
         """Why `uri` (relative to docs_dir) is not on the site, or None if it is."""
@@ -124,7 +153,7 @@ def internal_problems(texts: list[tuple[str, str, str]], site: Site) -> list[Pro
             if resolved.startswith(".."):
                 problems.append(Problem(shown, link.line, f"link '{target}' leaves content/"))
                 continue
-            why = site.problem_with(resolved)
+            why = site.problem_with(resolved) or site.goes_live_later(uri, resolved)
             if why:
                 problems.append(Problem(shown, link.line, f"link '{target}' {why}"))
     return problems
@@ -199,6 +228,7 @@ class LinkCache:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".links.")
+        follow_umask(fd)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(self.entries, handle, indent=1, sort_keys=True)
         os.replace(temp, self.path)

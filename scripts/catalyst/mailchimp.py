@@ -58,7 +58,8 @@ from .mailchimp_api import (
     unschedule,
     update_campaign,
 )
-from .model import Issue
+from .model import Issue, format_when, live_at
+from .modes import follow_umask
 
 # Statuses whose content Mailchimp lets us change; `schedule` must be unscheduled first.
 EDITABLE = ("save", "paused")
@@ -260,6 +261,7 @@ def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:
+        follow_umask(handle)
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
             file.flush()
@@ -574,8 +576,29 @@ class _Push:
                 f"{self._source()}: the issue is a draft (draft: true); "
                 "remove that to schedule or send it"
             )
+        if options.send_now:
+            self._check_live_now()
         if options.schedule:
             self._send_at()
+
+    def _check_live_now(self) -> None:
+        """The web copy goes live when the issue is sent (the publishing rule, `live_at`):
+        an issue that is not live yet cannot be sent now, or readers would follow its
+        links to pages the site does not show yet."""
+        goes_live = live_at(self.issue)
+        if goes_live <= self.now():
+            return
+        if self.issue.send_at is not None:
+            raise MailchimpError(
+                f"{self._source()}: --send-now: send_at is {format_when(goes_live)}, still "
+                "ahead, and the issue's web copy goes live on the site then. Schedule it "
+                "(--schedule), or set send_at to now to send it now"
+            )
+        raise MailchimpError(
+            f"{self._source()}: --send-now: the issue goes live on the site on "
+            f"{format_when(goes_live)} (the first day of its month: it has no send_at). "
+            "Schedule it with a send_at (--schedule), or send it once its month has begun"
+        )
 
     def _check_send_now(self, campaign: Campaign | None) -> None:
         tested = self.recorded.get("tested") or {}

@@ -41,6 +41,7 @@ from urllib.parse import urlencode, urlsplit
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import CatalystError
+from .modes import follow_umask
 
 API_KEY_VARIABLE = "MAILCHIMP_API_KEY"
 API_URL_VARIABLE = "MAILCHIMP_API_URL"
@@ -893,6 +894,7 @@ class Outbox:
         self.folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}-", dir=self.folder.parent))
         try:
+            follow_umask(staging, folder=True)
             for number, (request, performed) in enumerate(self.recorded, 1):
                 slug = re.sub(r"[^a-z0-9]+", "-", request.path.lower()).strip("-")
                 query = request.query_string()

@@ -1,15 +1,23 @@
 """The typed content model: Post, Resource, Catalyzer, Issue and its sections.
 
 Front matter is validated by pydantic; cross-references (slugs, one catalyzer a
-month) are settled by `Library.problems()`. No I/O happens here: `content.py`
-reads files into these classes, and the site and the email render from them.
+month) are settled by `Library.problems()`. No I/O happens here (but for reading the
+clock, `build_now`): `content.py` reads files into these classes, and the site and the
+email render from them.
+
+The publishing rule lives here too, once: `live_at` says when each piece of content goes
+live for readers, and the Library's `published_*` views show what is live at its `now`
+(or, in a preview, what is upcoming as well). The site, the feeds, the home page and the
+push all ask it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
@@ -22,6 +30,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from .errors import CatalystError
 
 RESOURCE_KINDS = (
     "blog-post",
@@ -302,6 +312,83 @@ class Issue(Strict):
 
 
 
+# ---------------------------------------------------------------------------- publishing
+
+# The reproducible-builds convention: a build's "now", in whole seconds since 1970 UTC.
+# https://reproducible-builds.org/specs/source-date-epoch/ (MkDocs reads it too).
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+# Always live: content that names no date of its own.
+ALWAYS = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class ClockError(CatalystError):
+    """SOURCE_DATE_EPOCH is set but is not a time."""
+
+
+def build_now(environ: Mapping[str, str] = os.environ) -> dt.datetime:
+    """The moment a build publishes at, in UTC: SOURCE_DATE_EPOCH when set, else the clock.
+
+    Decided on this machine alone (no network): what is live is a function of the commit
+    and this moment, so two builds of one commit at one moment are identical.
+    """
+    value = environ.get(SOURCE_DATE_EPOCH)
+    if value is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        return dt.datetime.fromtimestamp(int(value.strip()), dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ClockError(
+            f"{SOURCE_DATE_EPOCH}={value!r} is not a time: give whole seconds since "
+            "1970-01-01 00:00 UTC (e.g. `date +%s`), or unset it to use the clock"
+        ) from None
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def month_start(month: str) -> dt.datetime:
+    """00:00 UTC on the first day of `month` (YYYY-MM)."""
+    return dt.datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=dt.UTC)
+
+
+def live_at(item, library: Library | None = None) -> dt.datetime:
+    """When `item` goes live for readers, in UTC: the one publishing rule.
+
+    - An issue when it is sent: at its `send_at`. Without one, at 00:00 UTC on the first
+      day of its month: the month is then the only time it names, and an issue is its
+      month's (an issue sent by hand during its month shows at once; next month's waits).
+    - A post on its date (00:00 UTC).
+    - A catalyzer with the first issue that features it (or, featured by none, at its
+      month's start, as an issue without send_at).
+    - A resource on its `date`, and never before the post it points to (its card links
+      there). A resource without a date is always live. An event's `starts` is when the
+      event happens, not when it is announced: it is not a publishing date.
+
+    Drafts are never live whatever this says (`Library.is_live`). Catalyzers and
+    resources that point to a post need the `library` they belong to.
+    """
+    if isinstance(item, Issue):
+        return item.send_at.astimezone(dt.UTC) if item.send_at else month_start(item.month)
+    if isinstance(item, Post):
+        return _day_start(item.published)
+    if isinstance(item, Catalyzer):
+        if library is None:
+            raise TypeError("a catalyzer goes live with its issue: pass the library")
+        featured = library.featured_at().get(item.slug)
+        return featured if featured is not None else month_start(item.month)
+    if isinstance(item, Resource):
+        when = _day_start(item.date) if item.date else ALWAYS
+        if item.post:
+            if library is None:
+                raise TypeError("a resource goes live with its post: pass the library")
+            post = library.posts.get(item.post)
+            if post is not None:
+                when = max(when, live_at(post))
+        return when
+    raise TypeError(f"no publishing rule for {type(item).__name__}")
+
+
 # ---------------------------------------------------------------------------- the library
 
 
@@ -331,15 +418,74 @@ class Library:
     # Slugs whose files exist but failed validation: already reported, so references
     # to them are not reported a second time as unknown.
     invalid: set[str] = field(default_factory=set)
+    # Publishing: the views below show what is live at `now` (UTC; the loader sets it from
+    # `build_now()`); a preview (`mkdocs serve`, `catalyst build --preview`) shows what is
+    # upcoming too, which its pages mark. Drafts are never shown.
+    now: dt.datetime = field(default_factory=build_now)
+    preview: bool = False
+    # featured_at's last answer and the issues and catalyzers it was computed from.
+    _featured: tuple = field(default=((), (), {}), repr=False, compare=False)
 
     def line_of(self, source: str, loc: tuple) -> int:
         return locate(self.lines.get(source, {}), loc)
+
+    # -- publishing: the one rule (`live_at`) applied at this library's `now`
+
+    def live_at(self, item) -> dt.datetime:
+        return live_at(item, self)
+
+    def is_live(self, item) -> bool:
+        """Readers see `item` now: it is no draft and its time has come."""
+        return not item.draft and self.live_at(item) <= self.now
+
+    def upcoming(self, item) -> dt.datetime | None:
+        """When a non-draft `item` that is not live yet goes live; None if it is live (or a
+        draft). The mark a preview puts on what readers cannot see yet."""
+        if item.draft:
+            return None
+        when = self.live_at(item)
+        return when if when > self.now else None
+
+    def shown(self, item) -> bool:
+        """On the site being built: live, or upcoming in a preview."""
+        return self.is_live(item) or (self.preview and not item.draft)
+
+    def featured_at(self) -> dict[str, dt.datetime]:
+        """Catalyzer slug -> when the first issue featuring it goes live (drafts aside).
+        Asked once per catalyzer: the answer is kept while the issues and catalyzers are
+        the same objects (a changed one is a new object: the models are frozen)."""
+        issues, catalyzers = tuple(self.issues.values()), tuple(self.catalyzers.values())
+        seen_issues, seen_catalyzers, found = self._featured
+        if _same(issues, seen_issues) and _same(catalyzers, seen_catalyzers):
+            return found
+        found = self._featured_now()
+        self._featured = (issues, catalyzers, found)
+        return found
+
+    def _featured_now(self) -> dict[str, dt.datetime]:
+        by_month: dict[str, Catalyzer] = {}
+        for catalyzer in self.catalyzers.values():
+            by_month.setdefault(catalyzer.month, catalyzer)  # as catalyzer_for picks
+        found: dict[str, dt.datetime] = {}
+        for issue in self.issues.values():
+            if issue.draft:
+                continue
+            for section in issue.sections:
+                if isinstance(section, CatalyzerSection):
+                    if section.catalyzer:
+                        person = self.catalyzers.get(section.catalyzer)
+                    else:
+                        person = by_month.get(issue.month)
+                    if person is not None:
+                        when = live_at(issue)
+                        found[person.slug] = min(found.get(person.slug, when), when)
+        return found
 
     # -- views used by the site and the email; drafts are never shown to readers
 
     def published_posts(self) -> list[Post]:
         return sorted(
-            (p for p in self.posts.values() if not p.draft),
+            (p for p in self.posts.values() if self.shown(p)),
             key=lambda p: (p.published, p.key),
             reverse=True,
         )
@@ -354,15 +500,15 @@ class Library:
                 return self.posts[r.post].published
             return dt.date.min
 
-        items = [r for r in self.resources.values() if not r.draft]
+        items = [r for r in self.resources.values() if self.shown(r)]
         return sorted(items, key=lambda r: (when(r), r.slug), reverse=True)
 
     def published_catalyzers(self) -> list[Catalyzer]:
-        items = [c for c in self.catalyzers.values() if not c.draft]
+        items = [c for c in self.catalyzers.values() if self.shown(c)]
         return sorted(items, key=lambda c: (c.month, c.slug), reverse=True)
 
     def published_issues(self) -> list[Issue]:
-        items = [i for i in self.issues.values() if not i.draft]
+        items = [i for i in self.issues.values() if self.shown(i)]
         return sorted(items, key=lambda i: i.month, reverse=True)
 
     def latest_issue(self) -> Issue | None:
@@ -376,6 +522,15 @@ class Library:
 
     def post_for(self, resource: Resource) -> Post | None:
         return self.posts.get(resource.post) if resource.post else None
+
+    def _post_later(self, resource: Resource, issue: Issue) -> bool:
+        """The resource's post goes live after the issue that features it, and after now:
+        the issue's card (and email) would lead to a page that is not there yet. (Both
+        in the past, nothing is broken any more.)"""
+        post = self.post_for(resource)
+        if post is None or post.draft:
+            return False
+        return live_at(post) > max(live_at(issue), self.now)
 
     # -- cross-reference rules
 
@@ -424,6 +579,16 @@ class Library:
                             )
                         elif resource.draft and not issue.draft:
                             add(issue.source, at, f"{name}.items[{n}]: '{slug}' is a draft")
+                        elif not issue.draft and self._post_later(resource, issue):
+                            post = self.posts[resource.post]
+                            add(
+                                issue.source,
+                                at,
+                                f"{name}.items[{n}]: '{slug}' leads to the post "
+                                f"'{post.key}', which goes live on {format_when(live_at(post))}, "
+                                f"after this issue ({format_when(live_at(issue))}): readers would "
+                                "find no page there",
+                            )
                 elif isinstance(section, CatalyzerSection):
                     if section.catalyzer:
                         catalyzer = self.catalyzers.get(section.catalyzer)
@@ -452,6 +617,15 @@ class Library:
                         elif catalyzer.draft and not issue.draft:
                             add(issue.source, where, f"{name}: '{catalyzer.slug}' is a draft")
         return found
+
+
+def _same(these: tuple, those: tuple) -> bool:
+    return len(these) == len(those) and all(a is b for a, b in zip(these, those, strict=True))
+
+
+def format_when(moment: dt.datetime) -> str:
+    """A go-live time as editors read it: `2023-06-06 13:00 UTC`."""
+    return f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _unknown(kind: str, slug: str, known: dict) -> str:

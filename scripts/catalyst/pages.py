@@ -9,6 +9,7 @@ Markdown bodies written by editors pass through as Markdown.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import posixpath
 from urllib.parse import parse_qs, urlsplit
@@ -17,6 +18,7 @@ import jinja2
 import markupsafe
 
 from .config import Settings
+from .emails import site_copy_path
 from .model import (
     KIND_LABELS,
     RESOURCE_KINDS,
@@ -61,7 +63,7 @@ def issue_page(issue: Issue) -> str:
 
 def issue_email(issue: Issue) -> str:
     """Where the site keeps the issue's email copy, written beside its page after the build."""
-    return f"issues/{issue.month}/email.html"
+    return site_copy_path(issue.month)
 
 
 def issue_image(issue: Issue) -> tuple[str, str] | None:
@@ -84,6 +86,16 @@ def generated_pages(library: Library) -> set[str]:
     pages |= {catalyzer_page(c) for c in library.published_catalyzers()}
     pages |= {issue_page(i) for i in library.published_issues()}
     return pages
+
+
+def upcoming_note(when: dt.datetime) -> markupsafe.Markup:
+    """The mark a preview puts on what readers cannot see yet, inline (cards, eyebrows)."""
+    moment = when.astimezone(dt.UTC)
+    text = f"{moment:%B} {moment.day}, {moment.year}, {moment:%H:%M} UTC"
+    return markupsafe.Markup(
+        '<span class="catalyst-upcoming">Upcoming: goes live on '
+        f'<time datetime="{moment.isoformat()}">{text}</time></span>'
+    )
 
 
 def initials(name: str) -> str:
@@ -134,7 +146,23 @@ class SitePages:
             library=library,
             honeypot=subscribe_honeypot(settings.subscribe_url),
             is_resources=lambda s: s.kind == "resources",
+            upcoming=self.upcoming,
+            upcoming_banner=self.upcoming_banner,
         )
+
+    # -- the preview's marks: only a preview shows what is not live yet
+
+    def upcoming(self, item) -> markupsafe.Markup:
+        """`Upcoming: goes live on <date>` for an item a preview shows early; else nothing."""
+        when = self.library.upcoming(item) if self.library.preview else None
+        return upcoming_note(when) if when else markupsafe.Markup("")
+
+    def upcoming_banner(self, item) -> markupsafe.Markup:
+        """The same mark as a paragraph of its own, under a page's title."""
+        note = self.upcoming(item)
+        if not note:
+            return note
+        return markupsafe.Markup(f'<p class="catalyst-upcoming-banner" role="note">{note}</p>')
 
     # -- where things are, as source paths relative to docs_dir (MkDocs resolves them)
 

@@ -7,6 +7,12 @@ archive's tab), fills the home page's
 generated block, and after the build writes each published issue's email beside its
 page (`issues/YYYY-MM/email.html`). Everything it shows comes from the core; nothing
 here renders.
+
+Publishing follows the core's one rule (`model.live_at`) at the build's moment
+(`model.build_now`): a post not live yet is left out before the blog and the feeds see
+it. `mkdocs serve` and `catalyst build --preview` (`preview = True`) keep what is
+upcoming and mark it. The RSS plugin is kept off the network and its channel dates
+come from the content, so two builds of one commit give the same feeds.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import os
+import re
+from email.utils import format_datetime
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -23,10 +31,12 @@ from mkdocs.structure.pages import Page
 
 from . import content, emails, fastblog
 from .config import PluginConfig, Settings
+from .model import ClockError
 from .pages import CATALYZERS_PAGE, ISSUES_PAGE, SitePages
 
 log = logging.getLogger("mkdocs.plugins.catalyst")
 ARCHIVES = {"issues": ISSUES_PAGE, "catalyzers": CATALYZERS_PAGE}
+_H1 = re.compile(r"^#[ \t]+\S.*$", re.MULTILINE)
 
 
 def _inclusion(src_uri: str) -> InclusionLevel:
@@ -49,11 +59,30 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         # (pages done, pages in all) after each page, for `catalyst build`'s progress bar.
         self.progress = None
         self._pages_done = self._pages_total = 0
+        # Show what is upcoming too, marked (`catalyst build --preview`; `mkdocs serve`).
+        self.preview = False
+        self._serving = False
+        self._posts: dict = {}
+
+    # With these two hooks, MkDocs keeps one instance of the plugin for the whole process
+    # (every `mkdocs serve` rebuild, every build_site call): what one build is told stops
+    # with it.
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self._serving = command == "serve"
+
+    def on_shutdown(self) -> None:
+        self.preview = False
+        self.progress = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
         self.settings = Settings.from_config(config, self.config)
-        library, problems = content.load(self.settings)
+        try:
+            library, problems = content.load(
+                self.settings, preview=self.preview or self._serving
+            )
+        except ClockError as error:
+            raise PluginError(str(error)) from None
         errors = [p for p in problems if p.level == "error"]
         for problem in problems:
             if problem.level == "warning":
@@ -63,6 +92,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             raise PluginError(f"the content has {len(errors)} problem(s):\n{listing}")
         self.library = library
         self.site_pages = SitePages(library, self.settings)
+        self._posts = {self.settings.docs_uri(p.source): p for p in library.posts.values()}
         # The emails render (or come from the cache) on the other cores while MkDocs builds
         # the pages on this one; on_post_build collects them.
         months = [issue.month for issue in library.published_issues()]
@@ -81,8 +111,16 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         # Resource and catalyzer files are data: their pages are generated from them.
         data = {uri(r.source) for r in self.library.resources.values()}
         data |= {uri(c.source) for c in self.library.catalyzers.values()}
+        # A post that is not live yet is not on the site (a preview keeps it): gone before
+        # the blog plugin lists it and the RSS plugin sees it. Drafts are the blog plugin's
+        # (it leaves them out of a build and shows them, marked, in `mkdocs serve`).
+        later = {
+            uri
+            for uri, post in self._posts.items()
+            if not post.draft and not self.library.shown(post)
+        }
         for file in list(files):
-            if file.src_uri in data:
+            if file.src_uri in data or file.src_uri in later:
                 files.remove(file)
         for src_uri, markdown in self.site_pages.all().items():
             existing = files.get_file_from_path(src_uri)
@@ -132,11 +170,46 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         if self.config.blog_speedups:
             for blog in fastblog.blog_plugins(config):
                 fastblog.speed_up_excerpts(blog)
+        self._tame_feeds(config)
         return env
+
+    def _tame_feeds(self, config: MkDocsConfig) -> None:
+        """Two changes to mkdocs-rss-plugin (1.19 has no option for either), before its
+        on_post_build writes the feeds:
+
+        - no network: it asks an outside host for the size of each post image that is
+          an absolute URL (HEAD, then GET, timeouts of 5 and 30 s). The size becomes 0,
+          the RSS Advisory Board's value for a length that is not known.
+        - reproducible: the channel's pubDate and lastBuildDate are the build's time; they
+          become the newest post's publishing time, which only the content changes.
+        """
+        from mkdocs_rss_plugin.plugin import GitRssPlugin
+
+        posts = self.library.published_posts()
+        newest = max((self.library.live_at(p) for p in posts), default=None)
+        for plugin in config.plugins.values():
+            if not isinstance(plugin, GitRssPlugin) or not plugin.config.enabled:
+                continue
+            util = getattr(plugin, "util", None)
+            if util is None or not hasattr(util, "get_remote_image_length"):
+                raise PluginError(
+                    "catalyst: this mkdocs-rss-plugin cannot be kept off the network "
+                    "(no Util.get_remote_image_length): pin mkdocs-rss-plugin 1.19"
+                )
+            util.get_remote_image_length = _no_remote_image_length
+            if newest is not None:
+                stamp = format_datetime(newest)
+                for feed in (plugin.feed_created, plugin.feed_updated):
+                    feed.pubDate = feed.buildDate = stamp
 
     def on_page_markdown(self, markdown: str, *, page: Page, config, files) -> str:
         if page.file.src_uri == "index.md":
             return self.site_pages.expand_home(markdown, page.file.src_uri)
+        post = self._posts.get(page.file.src_uri)
+        if post is not None:
+            banner = self.site_pages.upcoming_banner(post)
+            if banner:
+                return _after_title(markdown, str(banner))
         return markdown
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -160,3 +233,19 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             if folder.is_dir():
                 server.watch(str(folder))
         return server
+
+
+def _no_remote_image_length(image_url: str, *args, **kwargs) -> int:
+    """mkdocs-rss-plugin's remote image size, without asking the image's host."""
+    return 0
+
+
+def _after_title(markdown: str, block: str) -> str:
+    """`block` as a paragraph right under the page's `# Title` (MkDocs and the blog take
+    the title from a first-line heading), or first when there is none."""
+    heading = _H1.search(markdown)
+    if heading is None:
+        return f"{block}\n\n{markdown}"
+    at = heading.end()
+    rest = markdown[at:].lstrip("\n")
+    return f"{markdown[:at]}\n\n{block}\n\n{rest}"

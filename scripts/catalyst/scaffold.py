@@ -18,6 +18,7 @@ import yaml
 from .config import Settings
 from .errors import CatalystError
 from .model import RESOURCE_KINDS, Library, slugify
+from .modes import follow_umask
 
 PLACEHOLDER = "TODO:"
 KINDS = ("post", "resource", "catalyzer", "issue")
@@ -199,6 +200,7 @@ def write(new: NewFile) -> Path:
     new.path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{new.path.name}.", dir=new.path.parent)
     try:
+        follow_umask(fd)  # an editor's new file, as their editor would have made it
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(new.text)
         # link() fails if the target exists, so a file that appears meanwhile is never replaced.

@@ -11,6 +11,7 @@ from pathlib import Path
 from . import diagnose
 from .errors import CatalystError
 from .model import Problem
+from .modes import follow_umask
 
 
 class BuildError(CatalystError):
@@ -37,6 +38,7 @@ def build_site(
     *,
     strict: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    preview: bool = False,
 ) -> Path:
     """Build the site into `site_dir` (default: mkdocs.yml's site_dir) and return it.
 
@@ -44,6 +46,8 @@ def build_site(
     finished without error (and, if strict, without warning) replaces the old site.
     A failed build raises BuildError with every message MkDocs, a template or a plugin
     gave, each at the file and line to fix (see `catalyst.diagnose`).
+    What is live is decided at `model.build_now()`; a `preview` also shows what is
+    upcoming, marked, as `mkdocs serve` does: never deploy one.
     """
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
@@ -57,10 +61,12 @@ def build_site(
     target = Path(site_dir or config.site_dir).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    follow_umask(staging, folder=True)  # it becomes site/: mkdtemp's 0700 would hide it
     config.site_dir = str(staging)
     catalyst = config.plugins.get("catalyst")
     if catalyst is not None:
         catalyst.progress = progress
+        catalyst.preview = preview
     with diagnose.LogRecords() as log:
         try:
             config.plugins.on_startup(command="build", dirty=False)
