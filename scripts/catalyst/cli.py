@@ -187,21 +187,29 @@ class Progress:
               help="Where to write the files (default: build/email).")
 @click.pass_obj
 def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
-    """Render issue MONTH (YYYY-MM, or `latest`) as email: its HTML and text part, with sizes."""
+    """Render issue MONTH (YYYY-MM, `latest`, or `all`) as email: its HTML and text part,
+    with sizes. `all` renders every issue in issues/, drafts and upcoming ones included (what
+    the pull-request preview compares before and after a change)."""
     from . import emails
 
     settings = _settings(obj["config_file"])
     library = _valid_library(settings)
-    rendered = emails.build(settings, library, emails.month_named(settings, library, month))
+    if month == "all":
+        rendered = list(emails.build_all(settings, library, sorted(library.issues)).values())
+        if not rendered:
+            click.echo("No issues in issues/: no email written.", err=True)
+    else:
+        rendered = [emails.build(settings, library, emails.month_named(settings, library, month))]
     out = Path(out_dir) if out_dir else settings.build_dir / "email"
-    html_path, text_path = emails.write(rendered, out)
-    for path in (html_path, text_path):
-        click.echo(f"{_shown(path)}  {_size(path.stat().st_size)}")
-    if screenshot:
-        from . import browser
-
-        for path in browser.screenshots(html_path, settings):
+    for one in rendered:
+        html_path, text_path = emails.write(one, out)
+        for path in (html_path, text_path):
             click.echo(f"{_shown(path)}  {_size(path.stat().st_size)}")
+        if screenshot:
+            from . import browser
+
+            for path in browser.screenshots(html_path, settings):
+                click.echo(f"{_shown(path)}  {_size(path.stat().st_size)}")
 
 
 def _shown(path: Path) -> str:
