@@ -486,26 +486,31 @@ def test_the_preview_screenshots_each_changed_month_into_the_summary(tmp_path):
 
 
 def test_email_all_writes_every_issue_and_nothing_on_a_content_error(tmp_path):
+    from click.testing import CliRunner
+
+    from catalyst.cli import main
+
     project = _two_issues(tmp_path / "project")
     out = tmp_path / "out"
-    result = subprocess.run([tool("catalyst"), "email", "all", "-o", str(out)],
-                            cwd=project, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
+    config = str(project / "mkdocs.yml")
+    result = CliRunner().invoke(main, ["-f", config, "email", "all", "-o", str(out)])
+    assert result.exit_code == 0, result.output
     names = ["2023-06.html", "2023-06.txt", "2023-07.html", "2023-07.txt"]
     assert sorted(p.name for p in out.iterdir()) == names
-    assert [line.split()[0] for line in result.stdout.splitlines()] == [
+    assert [line.split()[0] for line in result.output.splitlines()] == [
         str(out / name) for name in names
     ]
-    single = subprocess.run([tool("catalyst"), "email", "2023-07", "-o", str(tmp_path / "one")],
-                            cwd=project, capture_output=True, text=True, timeout=300)
-    assert (tmp_path / "one/2023-07.html").read_bytes() == (out / "2023-07.html").read_bytes()
-    assert single.returncode == 0
+    one = tmp_path / "one"
+    single = CliRunner().invoke(main, ["-f", config, "email", "2023-07", "-o", str(one)])
+    assert single.exit_code == 0, single.output
+    assert (one / "2023-07.html").read_bytes() == (out / "2023-07.html").read_bytes()
 
     broken = broken_project(tmp_path / "broken")
-    failed = subprocess.run([tool("catalyst"), "email", "all", "-o", str(tmp_path / "none")],
-                            cwd=broken, capture_output=True, text=True, timeout=300)
-    assert failed.returncode == 1
-    assert "issues/2023-06.md:" in failed.stdout and "Traceback" not in failed.stderr
+    failed = CliRunner().invoke(
+        main, ["-f", str(broken / "mkdocs.yml"), "email", "all", "-o", str(tmp_path / "none")]
+    )
+    assert failed.exit_code == 1
+    assert "issues/2023-06.md:" in failed.output and failed.exception.__class__ is SystemExit
     assert not (tmp_path / "none").exists()
 
 
