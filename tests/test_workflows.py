@@ -297,8 +297,10 @@ def test_the_preview_compares_every_issue_before_and_after_and_screenshots_the_c
     steps = workflow["jobs"]["preview"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0  # the base commit is there to build
     base = step_named(workflow, "preview", "Build every issue's email at the base")
-    assert base["env"] == {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"}
-    assert 'git worktree add --detach "$BASE_TREE" "$BASE_SHA"' in base["run"]
+    # The checkout of a pull request is its merge into the base: the first parent is the base.
+    assert workflow["jobs"]["preview"]["steps"][0]["uses"].startswith("actions/checkout@")
+    assert "ref" not in steps[0]["with"]
+    assert 'git worktree add --detach "$BASE_TREE" HEAD^1' in base["run"]
     assert '"$BASE_VENV/bin/catalyst" email all' in base["run"]
     head = step_named(workflow, "preview", "Build every issue's email with the change")
     assert head["run"] == 'catalyst email all -o "$RUNNER_TEMP/emails/head"'
@@ -457,6 +459,56 @@ def test_the_preview_finds_every_month_whose_email_a_change_touches(change, base
     assert result.returncode == 0, result.stderr
     [line] = output.read_text().splitlines()
     assert line.removeprefix("months=").split() == expected
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                   cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+@pytest.mark.slow  # a git repository, a merge and each month's email built on its own
+@pytest.mark.parametrize("base_knows_all", [True, False])
+def test_the_base_emails_are_built_from_the_merge_commits_first_parent(base_knows_all, tmp_path):
+    # A pull request's checkout: the change merged into its base. A stand-in `python -m venv`
+    # makes an environment whose `catalyst` is the real one run from the base's tree (pip
+    # would need the network), and, for a base older than `email all`, refuses `all`.
+    repo = _two_issues(tmp_path / "repo")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    _git(repo, "checkout", "-qb", "change")
+    _edit(repo / "issues/2023-07.md", "social connectedness", "belonging")
+    _git(repo, "commit", "-qam", "change")
+    _git(repo, "checkout", "-q", "main")
+    _git(repo, "merge", "-q", "--no-ff", "-m", "merge", "change")
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    refuse = "" if base_knows_all else 'if [ "$1" = email ] && [ "$2" = all ]; then exit 1; fi\n'
+    (fake / "python").write_text(
+        '#!/bin/bash\nset -e\n[ "$1 $2" = "-m venv" ]\nmkdir -p "$3/bin"\n'
+        'printf "#!/bin/sh\\n" > "$3/bin/pip"\n'
+        f'printf \'#!/bin/sh\\necho "$1 $2" >> {tmp_path}/calls\\n{refuse}'
+        f'exec {tool("catalyst")} "$@"\\n\' > "$3/bin/catalyst"\n'
+        'chmod +x "$3/bin/pip" "$3/bin/catalyst"\n'
+    )
+    (fake / "python").chmod(0o755)
+    workflow = load("pull-request.yml")
+    step = step_named(workflow, "preview", "Build every issue's email at the base")
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+    result = replay(step["run"], shell_of(workflow, "preview", step), repo, tmp_path,
+                    RUNNER_TEMP=str(runner_temp), PATH=f"{fake}{os.pathsep}{os.environ['PATH']}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    built = runner_temp / "emails/base"
+    assert sorted(p.name for p in built.iterdir()) == [
+        "2023-06.html", "2023-06.txt", "2023-07.html", "2023-07.txt"
+    ]
+    fallback = [] if base_knows_all else ["email 2023-06", "email 2023-07"]
+    assert (tmp_path / "calls").read_text().splitlines() == ["email all", *fallback]
+    # Built from the base: July's letter is the one before the change.
+    assert "social connectedness" in (built / "2023-07.txt").read_text()
+    assert "belonging" in (repo / "issues/2023-07.md").read_text()
 
 
 @pytest.mark.browser
