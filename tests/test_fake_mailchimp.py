@@ -232,7 +232,7 @@ def test_trimming_refuses_a_route_the_description_does_not_have(tmp_path):
 def test_every_route_of_the_fake_has_its_operation_in_the_description():
     spec = Spec()
     routes = served_routes()
-    assert len(routes) == 16
+    assert len(routes) >= 16  # every call Catalyst makes, and /ping
     for method, pattern in routes:
         templates = [t for t in spec.doc["paths"] if method.lower() in spec.doc["paths"][t]]
         assert any(
