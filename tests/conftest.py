@@ -61,3 +61,29 @@ def built_site(tmp_path_factory) -> Path:
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr, result.stderr
     return target
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The test session's one headless Chromium (Debian's, as `catalyst.browser` starts it),
+    shared by every browser test and closed when the session ends.
+
+    Playwright's sync API runs an event loop in the thread while it is open: a browser fixture
+    per module, each with its own `sync_playwright()`, failed with "Playwright Sync API inside
+    the asyncio loop" whenever one module's was still open as the next one's started.
+    """
+    from catalyst import browser
+
+    try:
+        with browser.chromium() as running:
+            yield running
+    except browser.BrowserError as error:
+        pytest.fail(f"{error} (.ci/install-browser installs it)", pytrace=False)
+
+
+def pytest_collection_modifyitems(items):
+    # A test that uses the shared Chromium is a browser test, marked or not: `-m "not browser"`
+    # leaves it out (see the README's Tests section).
+    for item in items:
+        if "chromium" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

@@ -4,7 +4,8 @@ The official `mailchimp_marketing` client talks to it as it would to Mailchimp: 
 paths, query parameters (`fields`, `count`, `offset`, `status`...), JSON bodies, statuses
 (200 with JSON, 204 with no body), basic auth, and problem+json errors (`type`, `title`,
 `status`, `detail`, `instance`, `errors[]`). Request bodies and query parameters are checked
-against Mailchimp's own API description (`../shared/mailchimp/openapi.json`, see its README),
+against Mailchimp's own API description (`tests/mailchimp/openapi.json`: the operations served
+here, trimmed from Mailchimp's full description; tests/mailchimp/README.md gives its source),
 plus the rules that live only in Mailchimp's prose: `PATCH /campaigns/{id}` needs the subject,
 from name and reply-to; a schedule time is on a quarter hour and in the future; content changes
 only while a campaign is `save` or `paused`; a campaign goes `save` -> `schedule` -> `sending`
@@ -35,7 +36,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT.parent / "shared" / "mailchimp" / "openapi.json"
+SPEC = ROOT / "tests" / "mailchimp" / "openapi.json"
 
 API_KEY = "0123456789abcdef0123456789abcdef-us21"
 LIST_ID = "a1b2c3d4e5"
@@ -176,8 +177,8 @@ class Spec:
             if not path.is_file():
                 raise FileNotFoundError(
                     f"The Mailchimp API description is missing: expected {path}. The fake "
-                    "Mailchimp checks requests against it; it ships beside the repository in "
-                    "../shared/mailchimp/ (present in CI)."
+                    "Mailchimp checks requests against it; the repository carries it in "
+                    "tests/mailchimp/ (its README says how to make it again)."
                 )
             self._cache[path] = json.loads(path.read_text(encoding="utf-8"))
         self.doc = self._cache[path]
@@ -842,6 +843,17 @@ class FakeMailchimp:
         except ValueError:
             return False
         return password == self.api_key
+
+
+def served_routes() -> list[tuple[str, str]]:
+    """(method, path pattern) of every route the fake answers: what the vendored API
+    description must cover (tests/mailchimp/trim.py keeps exactly these operations)."""
+    fake = FakeMailchimp.__new__(FakeMailchimp)  # the routes need no account and no spec
+    return [
+        (method, pattern)
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        for pattern, _ in fake._routes(method)
+    ]
 
 
 def _handler(fake: FakeMailchimp) -> type[BaseHTTPRequestHandler]:

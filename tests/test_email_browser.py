@@ -17,6 +17,7 @@ from catalyst.config import load_settings
 from conftest import copy_project
 
 MONTH = "2023-06"
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +26,6 @@ def seed(tmp_path_factory):
     settings = load_settings(project / "mkdocs.yml")
     library, _ = content.load(settings)
     return settings, emails.build(settings, library, MONTH)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser.chromium() as running:
-        yield running
 
 
 @pytest.fixture
@@ -113,6 +108,22 @@ def test_the_command_writes_screenshots_at_600_and_375px(seed, tmp_path):
         f"{MONTH}.html",
         f"{MONTH}.txt",
     ]
+
+
+def test_a_chromium_started_in_process_beside_the_sessions_shares_its_playwright(
+    chromium, seed, tmp_path
+):
+    # Playwright's sync API refuses a second `sync_playwright()` in a thread that runs one
+    # ("Sync API inside the asyncio loop"); `browser.chromium()` launches from the running one.
+    settings, email = seed
+    html_path, _ = emails.write(email, tmp_path)
+    [shot] = browser.screenshots(html_path, settings, widths=(375,))
+    assert shot.name == f"{MONTH}-375.png"
+    assert int.from_bytes(shot.read_bytes()[16:20], "big") == 375
+    assert chromium.is_connected()  # the session's browser is still open, and still works
+    page = chromium.new_page()
+    assert page.evaluate("1 + 1") == 2
+    page.close()
 
 
 def test_a_missing_browser_is_a_clear_error(seed, tmp_path, monkeypatch):

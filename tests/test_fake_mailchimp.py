@@ -3,14 +3,21 @@ Mailchimp's answers, statuses, errors and rules from it."""
 
 from __future__ import annotations
 
+import datetime as dt
+import inspect
 import json
+import re
+import subprocess
+import sys
 
 import mailchimp_marketing
 import pytest
 import requests
 from mailchimp_marketing.api_client import ApiClientError
 
-from fake_mailchimp import API_KEY, LIST_ID, RATE_LIMITED, Spec
+from catalyst import mailchimp_api
+from conftest import ROOT
+from fake_mailchimp import API_KEY, LIST_ID, RATE_LIMITED, SPEC, Spec, served_routes
 
 pytest_plugins = ["mailchimp_fixtures"]
 
@@ -158,3 +165,95 @@ def test_without_the_api_description_the_fake_says_plainly_what_is_missing(tmp_p
         FileNotFoundError, match="The Mailchimp API description is missing: expected .*missing.json"
     ):
         Spec(tmp_path / "missing.json")
+
+
+# ------------------------------------------------------------------ the vendored description
+
+TRIM = ROOT / "tests" / "mailchimp" / "trim.py"
+# A value for each parameter of the request builders in catalyst.mailchimp_api.
+ARGUMENTS = {
+    "list_id": LIST_ID,
+    "campaign_id": "c0ffee1234",
+    "offset": 0,
+    "count": 10,
+    "body": {},
+    "emails": ["a@example.org"],
+    "when": dt.datetime(2099, 1, 1, 10, 15, tzinfo=dt.UTC),
+    "confirm": lambda: None,
+}
+
+
+def catalysts_requests() -> list[mailchimp_api.Request]:
+    """Every request catalyst.mailchimp_api can build, each built once."""
+    built = []
+    for name, function in inspect.getmembers(mailchimp_api, inspect.isfunction):
+        if function.__module__ != mailchimp_api.__name__ or name.startswith("_"):
+            continue
+        if inspect.signature(function).return_annotation != "Request":
+            continue
+        parameters = inspect.signature(function).parameters
+        unknown = set(parameters) - set(ARGUMENTS)
+        assert not unknown, f"{name}: give ARGUMENTS a value for {unknown}"
+        built.append(function(**{p: ARGUMENTS[p] for p in parameters}))
+    return built
+
+
+def test_the_api_description_is_in_the_repository():
+    assert SPEC.is_relative_to(ROOT) and SPEC.is_file()
+    assert Spec().doc["info"]["title"] == "Mailchimp Marketing API"
+
+
+def test_the_vendored_description_is_exactly_what_the_trim_script_makes(tmp_path):
+    # Trimming keeps the fake's operations and what they reference, so trimming the trimmed
+    # copy must give it back byte for byte: nothing was edited by hand, nothing is missing.
+    out = tmp_path / "openapi.json"
+    result = subprocess.run(
+        [sys.executable, str(TRIM), str(SPEC), "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == SPEC.read_bytes()
+
+
+def test_trimming_refuses_a_route_the_description_does_not_have(tmp_path):
+    doc = Spec().doc
+    broken = {**doc, "paths": {k: v for k, v in doc["paths"].items() if k != "/ping"}}
+    full = tmp_path / "full.json"
+    full.write_text(json.dumps(broken))
+    result = subprocess.run(
+        [sys.executable, str(TRIM), str(full), "--out", str(tmp_path / "out.json")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 1
+    assert "no operation in the description for: GET /ping" in result.stderr
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_every_route_of_the_fake_has_its_operation_in_the_description():
+    spec = Spec()
+    routes = served_routes()
+    assert len(routes) >= 16  # every call Catalyst makes, and /ping
+    for method, pattern in routes:
+        templates = [t for t in spec.doc["paths"] if method.lower() in spec.doc["paths"][t]]
+        assert any(
+            _matches(pattern, template) for template in templates
+        ), f"{method} {pattern}: not in {SPEC.name}"
+
+
+def _matches(pattern: str, template: str) -> bool:
+    return re.fullmatch(pattern, re.sub(r"\{[^}]+\}", "a1b2c3", template)) is not None
+
+
+def test_every_request_catalyst_makes_is_an_operation_with_the_query_it_declares():
+    spec = Spec()
+    made = catalysts_requests()
+    assert len(made) >= 15
+    for request in made:
+        operation = spec.operation(request.method, request.path)
+        assert operation, f"{request}: no such operation in {SPEC.name}"
+        declared = {
+            spec._resolve(p)["name"]
+            for p in operation.get("parameters", [])
+            if spec._resolve(p).get("in") == "query"
+        }
+        assert set(request.query) <= declared, f"{request}: {set(request.query) - declared}"

@@ -6,6 +6,8 @@ import filecmp
 import re
 from pathlib import Path
 
+import pytest
+
 from catalyst.bench import generate
 from conftest import mkdocs_build
 
@@ -45,6 +47,7 @@ def same(a: Path, b: Path) -> bool:
     return filecmp.cmp(a, b, shallow=False)
 
 
+@pytest.mark.slow  # two whole-site builds of a generated repository
 def test_speedups_give_the_same_site(tmp_path):
     root = generate(tmp_path / "repo", {"posts": 24, "resources": 12, "catalyzers": 3, "issues": 3})
     add_edge_posts(root)

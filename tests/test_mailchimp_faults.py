@@ -130,6 +130,7 @@ def each_call_faulted(scenario, fault, times, newsletter, june, tmp_path):
 
 @pytest.mark.parametrize("fault", ONCE, ids=str)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+@pytest.mark.slow  # a push per call per fault: the matrix takes ~20 s
 def test_one_fault_on_any_call_and_the_push_still_converges(
     scenario, fault, newsletter, june, tmp_path
 ):
@@ -141,6 +142,7 @@ def test_one_fault_on_any_call_and_the_push_still_converges(
 
 @pytest.mark.parametrize("fault", FOR_GOOD, ids=str)
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+@pytest.mark.slow  # a push per call per fault: the matrix takes ~20 s
 def test_a_fault_from_any_call_on_stops_cleanly_and_a_rerun_converges(
     scenario, fault, newsletter, june, tmp_path
 ):

@@ -9,7 +9,8 @@ of each is written for review:
     CATALYST_SCREENSHOTS=/some/folder pytest tests/test_site_browser.py
 
 axe-core comes bundled with axe-playwright-python and is injected from disk: nothing is
-downloaded. Chromium is `/usr/bin/chromium` (`.ci/install-browser`), or CATALYST_CHROMIUM.
+downloaded. Chromium is `/usr/bin/chromium` (`.ci/install-browser`), or CATALYST_CHROMIUM,
+started once per test session with the project's flags (the `chromium` fixture, conftest.py).
 """
 
 from __future__ import annotations
@@ -19,21 +20,15 @@ import http.server
 import json
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 
-from catalyst.browser import CHROMIUM_FLAGS
 from conftest import ROOT
 
 SCREENSHOTS = Path(os.environ.get("CATALYST_SCREENSHOTS") or ROOT / "build" / "screenshots")
-CHROMIUM = os.environ.get("CATALYST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-# Quiet, offline Chromium, as the project runs it everywhere (no sandbox, no calls to Google).
-CHROMIUM_ARGS = list(CHROMIUM_FLAGS)
 
 POST = "blog/2023/06/how-might-learner-centered-systems-promote-relationships-and-teamwork/"
 PAGES = {
@@ -51,6 +46,8 @@ WIDTHS = {"desktop": 1280, "phone": 375}
 # Material's palette: the scheme the page must end up in for each emulated preference.
 SCHEMES = {"light": "default", "dark": "slate"}
 BLOCKING = ("serious", "critical")
+
+pytestmark = pytest.mark.browser
 
 
 # ---------------------------------------------------------------------------- fixtures
@@ -84,20 +81,6 @@ def site_url(built_site):
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(
-            f"no Chromium at {CHROMIUM}: install Debian's package (.ci/install-browser, or "
-            "apt-get install chromium) or point CATALYST_CHROMIUM at a Chromium binary",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -153,11 +136,11 @@ class Visit:
 
 
 @pytest.fixture
-def visit(browser, site_url):
+def visit(chromium, site_url):
     visits = []
 
     def open_visit(**options) -> Visit:
-        v = Visit(browser, site_url, **options)
+        v = Visit(chromium, site_url, **options)
         visits.append(v)
         return v
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -48,9 +49,15 @@ def chromium_path() -> Path:
     return path
 
 
+# The Playwright this thread started and is running, if any. Playwright's sync API runs an
+# event loop in the thread, and a second `sync_playwright()` started inside it fails ("Sync API
+# inside the asyncio loop"): a `chromium()` nested in another one launches from the same one.
+_running = threading.local()
+
+
 @contextmanager
 def chromium() -> Iterator[object]:
-    """A headless Chromium, closed on the way out."""
+    """A headless Chromium, closed on the way out; it may be nested in another one."""
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
@@ -60,7 +67,12 @@ def chromium() -> Iterator[object]:
         ) from None
 
     executable = chromium_path()
-    with sync_playwright() as playwright:
+    with ExitStack() as stack:
+        playwright = getattr(_running, "playwright", None)
+        if playwright is None:
+            playwright = stack.enter_context(sync_playwright())
+            _running.playwright = playwright
+            stack.callback(delattr, _running, "playwright")
         try:
             browser = playwright.chromium.launch(
                 executable_path=str(executable),

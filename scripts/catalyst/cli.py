@@ -214,24 +214,33 @@ class Progress:
               help="Where to write the files (default: build/email).")
 @click.pass_obj
 def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
-    """Render issue MONTH (YYYY-MM, or `latest`) as email: its HTML and text part, with sizes."""
+    """Render issue MONTH (YYYY-MM, `latest`, or `all`) as email: its HTML and text part,
+    with sizes. `all` renders every issue in issues/, drafts and upcoming ones included (what
+    the pull-request preview compares before and after a change)."""
     from . import emails
 
     settings = _settings(obj["config_file"])
     # Any issue's email, live or not: it is for looking at before the push (`latest` is the
     # newest issue that is not a draft, sent or not).
     library = _valid_library(settings, preview=True)
-    rendered = emails.build(settings, library, emails.month_named(settings, library, month))
-    _budget_warning(settings, library, rendered)
+    if month == "all":
+        rendered = list(emails.build_all(settings, library, sorted(library.issues)).values())
+        if not rendered:
+            click.echo("No issues in issues/: no email written.", err=True)
+    else:
+        rendered = [emails.build(settings, library, emails.month_named(settings, library, month))]
+    for one in rendered:
+        _budget_warning(settings, library, one)
     out = Path(out_dir) if out_dir else settings.build_dir / "email"
-    html_path, text_path = emails.write(rendered, out)
-    for path in (html_path, text_path):
-        click.echo(f"{_shown(path)}  {_size(path.stat().st_size)}")
-    if screenshot:
-        from . import browser
-
-        for path in browser.screenshots(html_path, settings):
+    for one in rendered:
+        html_path, text_path = emails.write(one, out)
+        for path in (html_path, text_path):
             click.echo(f"{_shown(path)}  {_size(path.stat().st_size)}")
+        if screenshot:
+            from . import browser
+
+            for path in browser.screenshots(html_path, settings):
+                click.echo(f"{_shown(path)}  {_size(path.stat().st_size)}")
 
 
 def _budget_warning(settings, library, rendered) -> None:
