@@ -361,6 +361,14 @@ def test_the_mailchimp_step_passes_each_test_address_and_schedules_only_when_ask
     calls.unlink()
     result = replay(step["run"], "bash", tmp_path, tmp_path, **{**run, "SCHEDULE": "true"})
     assert calls.read_text().splitlines()[-1] == "[push][2023-06][--schedule]"
+    calls.unlink()
+    allowed = {**run, "SCHEDULE": "true", "ALLOW_PLACEHOLDERS": "true"}
+    result = replay(step["run"], "bash", tmp_path, tmp_path, **allowed)
+    assert calls.read_text().splitlines() == [
+        "[push][2023-06][--allow-placeholders][--test][a@example.org][--test][b@example.org]"
+        "[--test][*]",
+        "[push][2023-06][--schedule][--allow-placeholders]",
+    ]
     bad = replay(step["run"], "bash", tmp_path, tmp_path, **{**run, "MONTH": "2023-6; rm x"})
     assert bad.returncode == 1 and "must be written YYYY-MM" in bad.stdout
 
