@@ -83,7 +83,12 @@ CASES = [
         1,
         "no front matter: the file must start with a '---' line",
     ),
-    ("resources/resource_unknown_field.md", 6, "sumary: unknown field (check its spelling)"),
+    (
+        "resources/resource_unknown_field.md",
+        6,
+        "unknown field 'sumary', did you mean 'summary'? (allowed: date, draft, image, "
+        "image_alt, kind, location, post, quote, starts, summary, tags, title, url)",
+    ),
     ("catalyzers/catalyzer_missing_name.md", 1, "name: required field missing"),
     (
         "catalyzers/catalyzer_month_not_yyyy_mm.md",
