@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from . import nesting, paths, safeyaml
 from .config import Settings
 from .model import (
+    SLUG_LIMIT,
     Catalyzer,
     Issue,
     Library,
@@ -380,6 +381,15 @@ class Loader:
             post = post.model_copy(
                 update={"source": doc.path, "heading": heading, "body": doc.body}
             )
+            if len(post.key) > SLUG_LIMIT:
+                self._problem(
+                    doc,
+                    ("slug",) if post.slug else ("title",) if post.title else (),
+                    f"slug: '{post.key[:40]}...' is {len(post.key)} characters, more than "
+                    f"{SLUG_LIMIT}: give the post a shorter `slug:`",
+                )
+                self.library.invalid.add(post.key)
+                continue
             if authors is not None:
                 for n, author in enumerate(post.authors):
                     if author not in authors:

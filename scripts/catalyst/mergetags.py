@@ -58,5 +58,9 @@ def is_known(tag: str) -> bool:
 
 
 def suggestion(tag: str) -> str | None:
-    close = difflib.get_close_matches(tag.upper(), sorted(KNOWN), n=1, cutoff=0.6)
-    return close[0] if close else None
+    """The closest known tag; a reader's own fields first (FIRSTNAME is FNAME, not LIST:NAME)."""
+    for known in (AUDIENCE_FIELDS, KNOWN):
+        close = difflib.get_close_matches(tag.upper(), sorted(known), n=1, cutoff=0.6)
+        if close:
+            return close[0]
+    return None

@@ -39,6 +39,11 @@ ResourceKind = Literal[RESOURCE_KINDS]  # the tuple's values, one list to mainta
 # The label each kind carries in the email and on the cards, as the real Catalyst prints it.
 KIND_LABELS = {kind: kind.replace("-", " ").upper() for kind in RESOURCE_KINDS}
 
+# The longest slug `catalyst new` makes from a title (cut at a word boundary); a post's
+# slug may reach SLUG_LIMIT, well under the file systems' 255 bytes for its folder.
+SLUG_MAX = 80
+SLUG_LIMIT = 120
+
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

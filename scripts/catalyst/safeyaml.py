@@ -181,7 +181,10 @@ def _construct(node: yaml.Node, first_line: int):
         what = getattr(error, "problem", None) or str(error)
         if "integer string conversion" in what:
             what = "a number with more than 4300 digits"
-        message = f"front matter is not valid YAML: {what}"
+        if isinstance(culprit, yaml.ScalarNode) and culprit.tag.endswith(":timestamp"):
+            message = f"'{culprit.value}' is not a real date ({what})"
+        else:
+            message = f"front matter is not valid YAML: {what}"
         raise YamlProblems([(_line(mark, first_line), message)]) from None
 
 

@@ -69,7 +69,9 @@ def build_site(
                 )
         except (Abort, PluginError) as error:
             shutil.rmtree(staging, ignore_errors=True)
-            raise BuildError(str(error)) from None
+            # MkDocs logs a plugin's error (the content's path:line list) and raises a bare
+            # "Aborted with a BuildError!": show what it logged.
+            raise BuildError("\n".join(collect.messages) or str(error)) from None
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
