@@ -365,6 +365,8 @@ class Loader:
         for path in self._markdown_files(folder, index=True):
             doc = self._read(path)
             if doc is None:
+                # Its slug is unknown; posts are named for it, so references to it say nothing.
+                self.library.invalid.add(path.stem)
                 continue
             heading = _first_heading(doc.body)
             post, problems = validate(Post, doc)
