@@ -97,8 +97,9 @@ def bounded_slug(text: str, limit: int = SLUG_MAX) -> str:
     slug = slugify(text)
     if len(slug) <= limit:
         return slug
-    cut = slug[: limit + 1].rsplit("-", 1)[0]
-    return (cut if cut else slug[:limit]).strip("-")
+    head = slug[: limit + 1]  # one more: a hyphen there means a word ends at the limit
+    cut = head.rsplit("-", 1)[0] if "-" in head else ""
+    return (cut or slug[:limit]).strip("-")
 
 
 def _named(values: dict, key: str, kind: str) -> tuple[str, str]:
