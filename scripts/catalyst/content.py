@@ -12,6 +12,7 @@ problem is collected: one run reports them all.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import typing
 from dataclasses import dataclass
@@ -320,10 +321,9 @@ class Loader:
 
     def shown(self, path: Path) -> str:
         """A path as editors know it: from the project's root, symlinks not followed."""
-        try:
-            return path.relative_to(self.settings.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        text, root = str(path), os.path.join(str(self.settings.root), "")
+        shown = text[len(root) :] if text.startswith(root) else text
+        return shown.replace(os.sep, "/")
 
     def _markdown_files(self, folder: Path, *, index: bool = False) -> list[Path]:
         return [

@@ -13,6 +13,7 @@ each list or quote marker opening the line (`- - - x` is three lists) and each o
 
 from __future__ import annotations
 
+import functools
 import re
 
 MAX_NESTING = 40
@@ -23,8 +24,17 @@ _MD_OPEN = re.compile(r"<([A-Za-z][\w-]*)\b[^>]*?\bmarkdown\b[^>]*>")
 _CLOSE = re.compile(r"</([A-Za-z][\w-]*)\s*>")
 
 
+@functools.cache
+def _long_opening(limit: int) -> re.Pattern:
+    return re.compile(r"^[ \t>*+\-.)0-9]{" + str(limit // 2) + ",}", re.MULTILINE)
+
+
 def too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, int] | None:
     """(0-based line index, depth) of the first line nested deeper than `limit`, or None."""
+    # Each level takes at least one character of a line's opening (a tab two levels), so
+    # a text without a long opening, and without `markdown` blocks, is shallow enough.
+    if not _long_opening(limit).search(text) and "markdown" not in text.lower():
+        return None
     fenced = False
     html: list[str] = []
     for index, raw in enumerate(text.split("\n")):

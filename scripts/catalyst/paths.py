@@ -29,14 +29,15 @@ class Scan:
     problems: list[Problem] = field(default_factory=list)
 
     def under(self, folder: Path, suffix: str = "", *, recursive: bool = True) -> list[Path]:
-        found = [
-            path
-            for path in self.files
-            if path.is_relative_to(folder)
-            and (recursive or path.parent == folder)
-            and path.name.endswith(suffix)
-        ]
-        return sorted(found)
+        """The files in `folder` (and its subfolders) whose names end with `suffix`."""
+        prefix = os.path.join(str(folder), "")
+        found = []
+        for path in self.files:
+            text = str(path)
+            if text.startswith(prefix) and text.endswith(suffix):
+                if recursive or os.sep not in text[len(prefix):]:
+                    found.append(path)
+        return found
 
 
 def trees(settings: Settings) -> list[Path]:

@@ -48,12 +48,16 @@ class Parsed:
     texts: list[tuple[int, str]] = field(default_factory=list)
 
 
-@dataclass
 class _Frame:
-    node: yaml.Node
-    path: tuple
-    key: yaml.ScalarNode | None = None
-    seen: dict[str, int] = field(default_factory=dict)
+    """An open sequence or mapping: its node, path, pending key and the keys it has."""
+
+    __slots__ = ("node", "path", "mapping", "key", "seen")
+
+    def __init__(self, node: yaml.Node, path: tuple):
+        self.node, self.path = node, path
+        self.mapping = isinstance(node, yaml.MappingNode)
+        self.key: yaml.ScalarNode | None = None
+        self.seen: dict[str, int] = {}
 
 
 def parse(source: str, first_line: int = 1) -> Parsed:
@@ -69,6 +73,11 @@ def _line(mark, first_line: int) -> int:
     return (mark.line if mark else 0) + first_line
 
 
+def _stop(event, first_line: int, message: str):
+    raise YamlProblems([(_line(event.start_mark, first_line), message)])
+
+
+# One pass over the events; it runs for every file, so it is written for speed.
 def _compose(source: str, first_line: int):
     loader = _Loader(source)
     lines: dict[tuple, int] = {(): first_line - 1 if first_line > 1 else 1}
@@ -76,93 +85,92 @@ def _compose(source: str, first_line: int):
     duplicates: list[tuple[int, str]] = []
     stack: list[_Frame] = []
     root = None
-
-    def stop(event, message: str):
-        raise YamlProblems([(_line(event.start_mark, first_line), message)])
-
-    def attach(node: yaml.Node, event) -> tuple | None:
-        """Put `node` in its parent; return the path of the value it is (None for a key)."""
-        nonlocal root
-        if not stack:
-            root = node
-            return ()
-        frame = stack[-1]
-        if isinstance(frame.node, yaml.SequenceNode):
-            here = (*frame.path, len(frame.node.value))
-            frame.node.value.append(node)
-            lines[here] = _line(node.start_mark, first_line)
-            return here
-        if frame.key is None:  # a mapping's key
-            line = _line(node.start_mark, first_line)
-            if not isinstance(node, yaml.ScalarNode):
-                stop(event, "a key must be a word, not a list or a mapping")
-            if node.tag != _STR:
-                what = _KIND.get(node.tag, "not text")
-                stop(event, f"key '{node.value}' is read as {what}: put it in quotes")
-            first = frame.seen.get(node.value)
-            if first is not None:
-                duplicates.append(
-                    (line, f"key '{node.value}' is given twice (lines {first} and {line}): "
-                           "keep one")
-                )
-            else:
-                frame.seen[node.value] = line
-            frame.key = node
-            return None
-        key, frame.key = frame.key, None
-        frame.node.value.append((key, node))
-        here = (*frame.path, key.value)
-        lines.setdefault(here, _line(key.start_mark, first_line))
-        return here
-
+    resolve, get_event = loader.resolve, loader.get_event
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    starts = {yaml.SequenceStartEvent: yaml.SequenceNode, yaml.MappingStartEvent: yaml.MappingNode}
+    ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    done = (yaml.DocumentEndEvent, yaml.StreamEndEvent)
     try:
         while True:
-            event = loader.get_event()
-            if isinstance(event, yaml.AliasEvent):
-                stop(event, f"YAML aliases (*{event.anchor}) are not allowed in front matter: "
-                            "write the value out")
-            if getattr(event, "anchor", None):
-                stop(event, f"YAML anchors (&{event.anchor}) are not allowed in front matter: "
-                            "write the value out")
-            if isinstance(event, yaml.ScalarEvent):
+            event = get_event()
+            kind = event.__class__
+            if kind is alias_event:
+                _stop(event, first_line, f"YAML aliases (*{event.anchor}) are not allowed in "
+                                         "front matter: write the value out")
+            if kind is scalar_event or kind in starts:
+                if event.anchor:
+                    _stop(event, first_line, f"YAML anchors (&{event.anchor}) are not allowed "
+                                             "in front matter: write the value out")
                 tag = event.tag
-                if tag is None or tag == "!":
-                    tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-                node = yaml.ScalarNode(
-                    tag, event.value, event.start_mark, event.end_mark, style=event.style
-                )
-                here = attach(node, event)
-                if here is not None and tag == _STR and _may_be_markdown(event.value):
-                    texts.append((_line(event.start_mark, first_line), event.value))
-            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                if len(stack) >= MAX_DEPTH:
-                    stop(event, f"front matter nested more than {MAX_DEPTH} levels deep")
-                kind = (
-                    yaml.SequenceNode
-                    if isinstance(event, yaml.SequenceStartEvent)
-                    else yaml.MappingNode
-                )
-                tag = event.tag
-                if tag is None or tag == "!":
-                    tag = loader.resolve(kind, None, event.implicit)
-                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
-                here = attach(node, event)
-                stack.append(_Frame(node, here if here is not None else ()))
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                if kind is scalar_event:
+                    if tag is None or tag == "!":
+                        tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+                    node = yaml.ScalarNode(
+                        tag, event.value, event.start_mark, event.end_mark, style=event.style
+                    )
+                else:
+                    if len(stack) >= MAX_DEPTH:
+                        _stop(event, first_line,
+                              f"front matter nested more than {MAX_DEPTH} levels deep")
+                    node_class = starts[kind]
+                    if tag is None or tag == "!":
+                        tag = resolve(node_class, None, event.implicit)
+                    node = node_class(tag, [], event.start_mark, None,
+                                      flow_style=event.flow_style)
+                # Attach the node to its parent; `here` is its path (None for a key).
+                here: tuple | None
+                if not stack:
+                    root, here = node, ()
+                else:
+                    frame = stack[-1]
+                    if not frame.mapping:
+                        here = (*frame.path, len(frame.node.value))
+                        frame.node.value.append(node)
+                        lines[here] = node.start_mark.line + first_line
+                    elif frame.key is None:
+                        _check_key(node, event, frame, first_line, duplicates)
+                        frame.key, here = node, None
+                    else:
+                        key, frame.key = frame.key, None
+                        frame.node.value.append((key, node))
+                        here = (*frame.path, key.value)
+                        if here not in lines:
+                            lines[here] = key.start_mark.line + first_line
+                if kind is scalar_event:
+                    if here is not None and tag == _STR and _may_be_markdown(event.value):
+                        texts.append((event.start_mark.line + first_line, event.value))
+                else:
+                    stack.append(_Frame(node, here if here is not None else ()))
+            elif kind in ends:
                 stack.pop().node.end_mark = event.end_mark
-            elif isinstance(event, yaml.DocumentEndEvent):
+            elif kind in done:
                 break
-            elif isinstance(event, yaml.StreamEndEvent):
-                break
-        if not isinstance(event, yaml.StreamEndEvent):
-            after = loader.get_event()
+        if kind is not yaml.StreamEndEvent:
+            after = get_event()
             if not isinstance(after, yaml.StreamEndEvent):
-                stop(after, "more than one YAML document: remove the '...' or '---' line")
+                _stop(after, first_line,
+                      "more than one YAML document: remove the '...' or '---' line")
     finally:
         loader.dispose()
     if duplicates:
         raise YamlProblems(duplicates)
     return root, lines, texts
+
+
+def _check_key(node, event, frame: _Frame, first_line: int, duplicates: list) -> None:
+    line = node.start_mark.line + first_line
+    if not isinstance(node, yaml.ScalarNode):
+        _stop(event, first_line, "a key must be a word, not a list or a mapping")
+    if node.tag != _STR:
+        what = _KIND.get(node.tag, "not text")
+        _stop(event, first_line, f"key '{node.value}' is read as {what}: put it in quotes")
+    first = frame.seen.get(node.value)
+    if first is not None:
+        duplicates.append(
+            (line, f"key '{node.value}' is given twice (lines {first} and {line}): keep one")
+        )
+    else:
+        frame.seen[node.value] = line
 
 
 def _may_be_markdown(value: str) -> bool:
