@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from . import safeyaml
 from .config import Settings
 from .errors import CatalystError
 from .model import RESOURCE_KINDS, SLUG_MAX, Library, slugify
@@ -143,9 +144,13 @@ def _post(values: dict, settings: Settings) -> NewFile:
 def _first_author(settings: Settings) -> str:
     path = settings.docs_dir / "blog" / ".authors.yml"
     if path.is_file():
-        authors = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("authors") or {}
-        if authors:
-            return next(iter(authors))
+        try:
+            data = safeyaml.parse(path.read_text(encoding="utf-8")).value or {}
+        except (safeyaml.YamlProblems, yaml.YAMLError, UnicodeDecodeError):
+            data = {}  # `catalyst check` says what is wrong with it
+        authors = data.get("authors") if isinstance(data, dict) else None
+        if isinstance(authors, dict) and authors:
+            return str(next(iter(authors)))
     raise ScaffoldError("no author in content/blog/.authors.yml: add one, or pass --author")
 
 
