@@ -63,7 +63,8 @@ class _Frame:
 def parse(source: str, first_line: int = 1) -> Parsed:
     """Compose and construct one YAML document; `first_line` is the file line of its first line.
 
-    Raises YamlProblems naming each problem's line; never expands an alias.
+    Raises YamlProblems naming each problem's line (yaml.YAMLError, with its mark, for
+    text that is not YAML at all); never expands an alias.
     """
     node, lines, texts = _compose(source, first_line)
     return Parsed(_construct(node, first_line) if node is not None else None, lines, texts)
