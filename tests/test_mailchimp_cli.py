@@ -103,6 +103,23 @@ def test_an_unknown_audience_names_the_setting_to_fix(fake, project):
 
 
 def test_a_400_shows_the_title_detail_and_each_field_error(fake, newsletter_project):
+    # A saved segment the audience does not have: only Mailchimp can say no.
+    config = newsletter_project / "mkdocs.yml"
+    text = config.read_text()
+    config.write_text(text.replace(f'audience_id: "{LIST_ID}"',
+                                   f'audience_id: "{LIST_ID}"\n      segment_id: 999999'))
+    result = catalyst(newsletter_project, "push", "2023-06", env=fake.environ())
+    assert result.exit_code == 1, result.output
+    assert (
+        "Mailchimp refused POST /campaigns: 400 Invalid Resource: The resource submitted "
+        "could not be validated. For field-specific details, see the 'errors' array.\n"
+        "  recipients.segment_opts.saved_segment_id: Invalid segment id."
+    ) in result.output
+    assert fake.titled(TITLE) == []
+    assert_no_key(result.output)
+
+
+def test_a_subject_mailchimp_would_refuse_never_reaches_it(fake, newsletter_project):
     issue = newsletter_project / "issues" / "2023-06.md"
     long = "Catalyst: " + "trust and connectedness, " * 7
     issue.write_text(
@@ -113,12 +130,9 @@ def test_a_400_shows_the_title_detail_and_each_field_error(fake, newsletter_proj
     )
     result = catalyst(newsletter_project, "push", "2023-06", env=fake.environ())
     assert result.exit_code == 1, result.output
-    assert (
-        "Mailchimp refused POST /campaigns: 400 Invalid Resource: The resource submitted "
-        "could not be validated. For field-specific details, see the 'errors' array.\n"
-        "  settings.subject_line: This value is too long."
-    ) in result.output
-    assert fake.titled(TITLE) == []
+    assert ("issues/2023-06.md:4: error: subject: 184 characters: Mailchimp takes at most 150"
+            in result.output)
+    assert fake.calls("POST") == [] and fake.titled(TITLE) == []
     assert_no_key(result.output)
 
 

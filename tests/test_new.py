@@ -6,6 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from catalyst.cli import main
+from catalyst.model import slugify
+from catalyst.scaffold import bounded_slug
 from conftest import mkdocs_build
 
 
@@ -110,3 +112,53 @@ def test_an_issue_featuring_a_draft_catalyzer_is_an_error(project):
     assert checked.stdout.startswith("issues/2023-06.md:")
     assert "'contessa-orr' is a draft" in checked.stdout
     assert issue.is_file()
+
+
+def _files(project):
+    return sorted(p.relative_to(project).as_posix() for p in project.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["issue", "--month", "../../x"], "--month '../../x' is not a month written YYYY-MM"),
+        (["issue", "--month", "2023-13"], "--month '2023-13' is not a month written YYYY-MM"),
+        (["catalyzer", "--name", "Ada", "--month", "../2023-07"], "is not a month written"),
+        (["resource", "--title", "Index"],
+         "--title 'Index' would make index.md, the folder's own page, not a resource"),
+        (["post", "--title", "index"], "would make index.md"),
+        (["post", "--title", "Two\nlines"], "--title must be one line of text"),
+        (["post", "--title", "A post", "--category", "Leadershp"],
+         "--category 'Leadershp' is not one of the blog's categories_allowed"),
+    ],
+    ids=["month-traversal", "month-13", "catalyzer-month", "index-resource", "index-post",
+         "newline", "category"],
+)
+def test_new_refuses_what_would_land_wrong_and_writes_nothing(project, tmp_path, args, message):
+    before = _files(tmp_path)
+    result = run(project, "new", *args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert _files(tmp_path) == before
+
+
+def test_a_300_character_title_makes_a_bounded_slug_cut_at_a_word(project):
+    title = " ".join(["Learner-centered"] * 17) + " teams"  # 295 characters
+    assert len(title) > 290
+    result = run(project, "new", "post", "--title", title)
+    assert result.exit_code == 0, result.output
+    path = project / result.stdout.strip()
+    slug = path.stem
+    assert len(slug) <= 80
+    assert slugify(title).startswith(slug)
+    assert slugify(title)[len(slug)] == "-"  # cut where a word ends
+    assert f"slug: {slug}\n" in path.read_text()
+    checked = run(project, "check")
+    assert checked.exit_code == 0, checked.output
+
+
+def test_bounded_slug_keeps_short_titles_whole_and_cuts_long_words():
+    assert bounded_slug("Teams that learn") == "teams-that-learn"
+    assert bounded_slug("x" * 300) == "x" * 80
+    assert len(bounded_slug("word " * 100)) <= 80

@@ -1,9 +1,10 @@
 """The editor-facing checks: every rule over every file, as a list of Problems.
 
-The content model's rules (schema, references, images, alt text), placeholders
-(`catalyst.placeholders`: a `TODO:` left by `catalyst new`, example addresses, sample ids and
-images marked as placeholders), internal links and images, email size budgets and, on request,
-external links. Nothing here prints: the CLI shows the problems.
+The content model's rules (schema, references, images, alt text, symlinks, bounds),
+placeholders (`catalyst.placeholders`: a `TODO:` left by `catalyst new`, example addresses,
+sample ids and images marked as placeholders), internal links and images, the editor
+warnings of `lint`, email size budgets and, on request, external links. Nothing here
+prints: the CLI shows the problems.
 """
 
 from __future__ import annotations
@@ -11,25 +12,39 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from . import content, emails, links, placeholders
+from . import content, emails, links, lint, paths, placeholders
 from .config import Settings
 from .model import Problem
 from .pages import generated_pages
 
 
 def source_files(settings: Settings) -> list[tuple[Path, str, str]]:
-    """(path, path shown to editors, URI on the site relative to docs_dir) of every page source."""
-    root, docs = settings.root, settings.docs_dir
+    """(path, path shown to editors, URI on the site relative to docs_dir) of every page source.
+
+    The files `paths.scan` accepts, as MkDocs sees them: never a symlink's outside target."""
+    root, docs, issues = settings.root, settings.docs_dir, settings.issues_dir
+    scan = paths.scan(settings)
     found = [
         (path, path.relative_to(root).as_posix(), path.relative_to(docs).as_posix())
-        for path in sorted(docs.rglob("*.md"))
+        for path in scan.under(docs, ".md")
     ]
-    if settings.issues_dir.is_dir():
-        found += [
-            (path, path.relative_to(root).as_posix(), f"issues/{path.name}")
-            for path in sorted(settings.issues_dir.glob("*.md"))
-        ]
+    found += [
+        (path, path.relative_to(root).as_posix(), f"issues/{path.name}")
+        for path in scan.under(issues, ".md", recursive=False)
+    ]
     return found
+
+
+def read_texts(files: list[tuple[Path, str, str]]) -> tuple[list[tuple[str, str, str]], list]:
+    """(text, shown, uri) of each file, read as the loader reads them, and the problems of
+    those that cannot be read (not UTF-8, say), which are then left out of the scans."""
+    texts, problems = [], []
+    for path, shown, uri in files:
+        try:
+            texts.append((content.read_source(path, shown), shown, uri))
+        except content.ContentError as error:
+            problems += error.problems
+    return texts, problems
 
 
 def run(
@@ -49,10 +64,12 @@ def run(
     library, problems = content.load(settings, preview=True)
     files = source_files(settings)
     # Each file read once for the checks that scan its text: (text, shown, uri).
-    texts = [(path.read_text(encoding="utf-8"), shown, uri) for path, shown, uri in files]
+    texts, unreadable = read_texts(files)
+    problems += unreadable
     problems += placeholders.problems(
         placeholders.scan(settings, library, texts, config_file), release=release
     )
+    problems += lint.problems(library, texts)
     site = links.Site(library, settings, generated_pages(library) | {"index.md"})
     problems += links.internal_problems(texts, site)
     if not _errors(problems):  # emails of broken content would only repeat its errors

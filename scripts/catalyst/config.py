@@ -65,6 +65,8 @@ class Settings:
     email_warn_kb: int = 75
     address: str = ""
     use_directory_urls: bool = True
+    # The blog plugin's `categories_allowed` (empty: any category).
+    blog_categories: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     @functools.cached_property
@@ -84,6 +86,8 @@ class Settings:
         """From a loaded MkDocs config and the plugin's validated options."""
         root = Path(config.config_file_path).resolve().parent
         site_url = config.site_url or "https://example.org/"
+        blog = config.plugins.get("material/blog")
+        categories = tuple(blog.config.categories_allowed or ()) if blog is not None else ()
         return cls(
             root=root,
             site_url=site_url if site_url.endswith("/") else site_url + "/",
@@ -104,6 +108,7 @@ class Settings:
             email_warn_kb=plugin.email_warn_kb,
             address=plugin.address,
             use_directory_urls=config.use_directory_urls,
+            blog_categories=categories,
         )
 
 

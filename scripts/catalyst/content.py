@@ -1,26 +1,35 @@
 """Reading `content/` and `issues/` into the model, with every problem's file and line.
 
-A file is Markdown with YAML front matter between `---` lines. PyYAML composes the
-front matter into nodes first, so each key's line is known before pydantic validates
-the values; a validation error is then reported at the line of the key it is about.
-All files are read and every problem is collected: one run reports them all.
+A file is Markdown with YAML front matter between `---` lines. The front matter is
+composed by `safeyaml` (no aliases, bounded depth, no key given twice), so each key's
+line is known before pydantic validates the values; a validation error is then
+reported at the line of the key it is about. Only the files `paths.scan` accepts are
+read (nothing a symlink brings in from outside), and no text nested deeper than
+`nesting.MAX_NESTING` reaches a Markdown converter. All files are read and every
+problem is collected: one run reports them all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import os
 import re
+import typing
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import nesting, paths, safeyaml
 from .config import Settings
 from .model import (
+    SLUG_LIMIT,
     Catalyzer,
     Issue,
     Library,
+    Page,
     Post,
     Problem,
     Resource,
@@ -30,11 +39,18 @@ from .model import (
 )
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
-# libyaml's parser, when PyYAML has it (its wheels do): 9x faster, with the same marks.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FENCE = re.compile(r"^---[ \t]*$")
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _ISSUE_FILE = re.compile(r"^\d{4}-\d{2}\.md$")
+# An image path inside content/: plain names, no `..`, no query, no percent-escapes.
+_IMAGE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
+# Why a loader-filled key is not front matter.
+_FILLED_FROM = {
+    "slug": "from the file's name",
+    "source": "from the file's path",
+    "body": "from the text below the front matter",
+    "heading": "from the first '# ' heading",
+}
 
 
 class ContentError(Exception):
@@ -56,15 +72,33 @@ class Document:
     lines: dict[tuple, int]  # field path -> 1-based line
 
 
-def read_document(file: Path, shown: str) -> Document:
-    """Split and parse one file; raise ContentError naming file and line."""
+def read_source(file: Path, shown: str) -> str:
+    """A file's text: UTF-8 (a BOM is dropped), or a ContentError at the first bad byte's line.
+
+    Every reader of content goes through here (the loader, `catalyst check`'s scans)."""
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
+    except OSError as error:
+        raise ContentError([Problem(shown, 1, f"cannot be read ({error.strerror})")]) from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ContentError([Problem(shown, 1, f"not UTF-8 text ({error.reason})")]) from None
-    text = text.removeprefix("\ufeff")
+        line = data.count(b"\n", 0, error.start) + 1
+        message = f"not UTF-8 text (byte 0x{data[error.start]:02x}): save the file as UTF-8"
+        raise ContentError([Problem(shown, line, message)]) from None
+    return text.removeprefix("\ufeff")
+
+
+def read_document(file: Path, shown: str, *, required: bool = True) -> Document:
+    """Split and parse one file; raise ContentError naming file and line.
+
+    Without `required`, a file with no front matter is all body (a plain page)."""
+    text = read_source(file, shown)
     lines = text.split("\n")
-    if not lines or not _FENCE.match(lines[0]):
+    if not _FENCE.match(lines[0]):
+        if not required:
+            _bounded(shown, [(1, text)])
+            return Document(shown, {}, text, 1, {(): 1})
         raise ContentError(
             [Problem(shown, 1, "no front matter: the file must start with a '---' line")]
         )
@@ -73,10 +107,10 @@ def read_document(file: Path, shown: str) -> Document:
         raise ContentError([Problem(shown, 1, "front matter never closed: add a '---' line")])
     source = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1 :])
-    loader = _Loader(source)
     try:
-        node = loader.get_single_node()
-        meta = loader.construct_document(node) if node is not None else {}
+        parsed = safeyaml.parse(source, first_line=2)
+    except safeyaml.YamlProblems as error:
+        raise ContentError([Problem(shown, line, what) for line, what in error.problems]) from None
     except yaml.YAMLError as error:
         # The context (e.g. where an unclosed quote opened) is where the editor must look.
         mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
@@ -87,29 +121,23 @@ def read_document(file: Path, shown: str) -> Document:
             what = f"{context}, {what}"
         problem = Problem(shown, line, f"front matter is not valid YAML: {what}")
         raise ContentError([problem]) from None
-    finally:
-        loader.dispose()
+    meta = parsed.value if parsed.value is not None else {}
     if not isinstance(meta, dict):
         raise ContentError([Problem(shown, 2, "front matter must be a mapping of `key: value`")])
-    index: dict[tuple, int] = {(): 1}
-    if node is not None:
-        _index_lines(node, (), index)
-    return Document(shown, meta, body, end + 2, index)
+    _bounded(shown, [*parsed.texts, (end + 2, body)])
+    return Document(shown, meta, body, end + 2, parsed.lines)
 
 
-def _index_lines(node: yaml.Node, path: tuple, index: dict[tuple, int]) -> None:
-    # Front matter starts on the file's line 2; YAML marks are 0-based.
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                here = (*path, key.value)
-                index[here] = key.start_mark.line + 2
-                _index_lines(value, here, index)
-    elif isinstance(node, yaml.SequenceNode):
-        for n, item in enumerate(node.value):
-            here = (*path, n)
-            index[here] = item.start_mark.line + 2
-            _index_lines(item, here, index)
+def _bounded(shown: str, texts: list[tuple[int, str]]) -> None:
+    """Refuse Markdown nested deeper than a converter can take (see `nesting`)."""
+    problems = []
+    for line, text in texts:
+        deep = nesting.too_deep(text)
+        if deep is not None:
+            index, depth = deep
+            problems.append(Problem(shown, line + index, nesting.message(depth)))
+    if problems:
+        raise ContentError(problems)
 
 
 # ---------------------------------------------------------------------------- validation
@@ -139,6 +167,61 @@ def _dotted(path: tuple) -> str:
     return text
 
 
+def _models(annotation) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (through Optional, list, Annotated, unions)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        found += _models(arg)
+    return found
+
+
+def _pick(models: list[type[BaseModel]], data) -> type[BaseModel] | None:
+    if len(models) == 1:
+        return models[0]
+    kind = data.get("kind") if isinstance(data, dict) else None
+    for model in models:
+        field = model.model_fields.get("kind")
+        if field is not None and kind in typing.get_args(field.annotation):
+            return model
+    return None
+
+
+def _model_at(model: type[BaseModel], path: tuple, data) -> type[BaseModel] | None:
+    """The model that validates the mapping at `path` of the front matter."""
+    models = [model]
+    for part in path:
+        if isinstance(part, int):
+            data = data[part] if isinstance(data, list) and part < len(data) else None
+            continue
+        current = _pick(models, data)
+        field = current.model_fields.get(part) if current else None
+        if field is None:
+            return None
+        models = _models(field.annotation)
+        data = data.get(part) if isinstance(data, dict) else None
+    return _pick(models, data)
+
+
+def _unknown_field(model: type[BaseModel], path: tuple, meta: dict) -> str:
+    """'unknown field 'x', did you mean 'y'? (allowed: ...)', for the mapping holding it."""
+    name = str(path[-1])
+    message = f"unknown field '{name}'"
+    owner = _model_at(model, path[:-1], meta)
+    if owner is None:
+        return message + " (check its spelling)"
+    allowed = (
+        owner.front_matter_fields()
+        if hasattr(owner, "front_matter_fields")
+        else sorted(owner.model_fields)
+    )
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    if close:
+        message += f", did you mean '{close[0]}'?"
+    return f"{message} (allowed: {', '.join(allowed)})"
+
+
 def _message(error: dict, model: type[BaseModel]) -> tuple[str, tuple]:
     """An editor's wording for one pydantic error, and any field it names."""
     kind = error["type"]
@@ -147,8 +230,6 @@ def _message(error: dict, model: type[BaseModel]) -> tuple[str, tuple]:
     named: tuple = ()
     if kind == "missing":
         return "required field missing", named
-    if kind == "extra_forbidden":
-        return "unknown field (check its spelling)", named
     if kind == "value_error":
         message = message.removeprefix("Value error, ")
         head = re.match(r"^([a-z_]+)(?:/([a-z_]+))?: ", message)
@@ -174,40 +255,55 @@ def _message(error: dict, model: type[BaseModel]) -> tuple[str, tuple]:
 
 
 def validate(model: type[BaseModel], doc: Document, **extra) -> tuple[object | None, list]:
-    """Build `model` from a document's front matter; every error as a Problem."""
+    """Build `model` from a document's front matter; every error as a Problem.
+
+    Keys the loader fills in (`model.loader_fields`) are refused at their line, never
+    silently replaced."""
+    problems = []
+    data = dict(doc.meta)
+    for key in sorted(getattr(model, "loader_fields", ()) & data.keys()):
+        del data[key]
+        why = _FILLED_FROM.get(key, "")
+        problems.append(
+            Problem(
+                doc.path,
+                locate(doc.lines, (key,)),
+                f"{key}: not a front-matter field here: Catalyst fills it in {why}; remove it",
+            )
+        )
     try:
-        return model.model_validate({**doc.meta, **extra}), []
+        item = model.model_validate({**data, **extra})
     except ValidationError as errors:
-        problems = []
+        item = None
         seen = set()
         for error in errors.errors():
             path = _field_path(error["loc"], doc.meta)
-            text, named = _message(error, model)
-            label = _dotted(path)
-            if named:
-                # A rule over several fields names them; point at the first the file has.
-                candidates = [(*path, name) for name in named]
-                line = next(
-                    (doc.lines[c] for c in candidates if c in doc.lines),
-                    locate(doc.lines, path),
-                )
-                message = f"{label}.{text}" if label else text
-            else:
+            if error["type"] == "extra_forbidden":
+                text = _unknown_field(model, path, doc.meta)
+                parent = _dotted(path[:-1])
                 line = locate(doc.lines, path)
-                message = f"{label}: {text}" if label else text
+                message = f"{parent}: {text}" if parent else text
+            else:
+                text, named = _message(error, model)
+                label = _dotted(path)
+                if named:
+                    # A rule over several fields names them; point at the first the file has.
+                    candidates = [(*path, name) for name in named]
+                    line = next(
+                        (doc.lines[c] for c in candidates if c in doc.lines),
+                        locate(doc.lines, path),
+                    )
+                    message = f"{label}.{text}" if label else text
+                else:
+                    line = locate(doc.lines, path)
+                    message = f"{label}: {text}" if label else text
             if (line, message) not in seen:
                 seen.add((line, message))
                 problems.append(Problem(doc.path, line, message))
-        return None, problems
+    return (item if not problems else None), problems
 
 
 # ---------------------------------------------------------------------------- loading
-
-
-def _markdown_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*.md") if p.name != "index.md")
 
 
 def _first_heading(body: str) -> str:
@@ -224,16 +320,26 @@ class Loader:
         self.settings = settings
         self.library = Library(now=now or build_now(), preview=preview)
         self.problems: list[Problem] = []
+        self.scan = paths.Scan()
+        self.read: set[Path] = set()  # every file read as typed content
 
     def shown(self, path: Path) -> str:
-        try:
-            return path.resolve().relative_to(self.settings.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        """A path as editors know it: from the project's root, symlinks not followed."""
+        text, root = str(path), os.path.join(str(self.settings.root), "")
+        shown = text[len(root) :] if text.startswith(root) else text
+        return shown.replace(os.sep, "/")
 
-    def _read(self, path: Path) -> Document | None:
+    def _markdown_files(self, folder: Path, *, index: bool = False) -> list[Path]:
+        return [
+            path
+            for path in self.scan.under(folder, ".md")
+            if index or path.name != "index.md"
+        ]
+
+    def _read(self, path: Path, *, required: bool = True) -> Document | None:
+        self.read.add(path)
         try:
-            doc = read_document(path, self.shown(path))
+            doc = read_document(path, self.shown(path), required=required)
         except ContentError as error:
             self.problems.extend(error.problems)
             return None
@@ -245,25 +351,34 @@ class Loader:
         self.problems.append(Problem(doc.path, line, message, level))
 
     def load(self) -> Library:
+        self.scan = paths.scan(self.settings)
+        self.problems.extend(self.scan.problems)
         docs = self.settings.docs_dir
         self._load_posts(docs / "blog" / "posts")
         self._load_keyed(docs / "resources", Resource, self.library.resources, "resource")
         self._load_keyed(docs / "catalyzers", Catalyzer, self.library.catalyzers, "catalyzer")
         self._load_issues(self.settings.issues_dir)
+        self._load_pages(docs)
         self.problems.extend(self.library.problems())
         return self.library
 
     def _load_posts(self, folder: Path) -> None:
         authors = self._authors(folder.parent / ".authors.yml")
-        for path in _markdown_files(folder):
+        allowed = self.settings.blog_categories
+        # The blog plugin takes every Markdown file under posts/ as a post, index.md included.
+        for path in self._markdown_files(folder, index=True):
             doc = self._read(path)
             if doc is None:
+                # Its slug is unknown; posts are named for it, so references to it say nothing.
+                self.library.invalid.add(path.stem)
                 continue
             heading = _first_heading(doc.body)
             post, problems = validate(Post, doc)
             self.problems.extend(problems)
             if post is None:
-                guess = doc.meta.get("slug") or slugify(doc.meta.get("title") or heading)
+                guess = doc.meta.get("slug") or slugify(
+                    str(doc.meta.get("title") or heading or path.stem)
+                )
                 self.library.invalid.add(str(guess))
                 continue
             if not (post.title or heading):
@@ -272,6 +387,15 @@ class Loader:
             post = post.model_copy(
                 update={"source": doc.path, "heading": heading, "body": doc.body}
             )
+            if len(post.key) > SLUG_LIMIT:
+                self._problem(
+                    doc,
+                    ("slug",) if post.slug else ("title",) if post.title else (),
+                    f"slug: '{post.key[:40]}...' is {len(post.key)} characters, more than "
+                    f"{SLUG_LIMIT}: give the post a shorter `slug:`",
+                )
+                self.library.invalid.add(post.key)
+                continue
             if authors is not None:
                 for n, author in enumerate(post.authors):
                     if author not in authors:
@@ -280,22 +404,44 @@ class Loader:
                             ("authors", n),
                             f"authors[{n}]: no author '{author}' in blog/.authors.yml",
                         )
+            for n, category in enumerate(post.categories if allowed else ()):
+                if category not in allowed:
+                    message = (
+                        f"categories[{n}]: '{category}' is not in the blog's categories_allowed "
+                        f"(mkdocs.yml): {', '.join(allowed)}"
+                    )
+                    close = difflib.get_close_matches(category, allowed, n=1, cutoff=0.6)
+                    if close:
+                        message += f"; did you mean '{close[0]}'?"
+                    self._problem(doc, ("categories", n), message)
+            self._check_images(doc, post)
             self._add(doc, post.key, post, self.library.posts, "post", ("slug",))
 
     def _authors(self, path: Path) -> set[str] | None:
-        if not path.is_file():
+        if path not in self.scan.files:
             return None
+        shown = self.shown(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = safeyaml.parse(read_source(path, shown)).value or {}
+        except ContentError as error:
+            self.problems.extend(error.problems)
+            return None
+        except safeyaml.YamlProblems as error:
+            self.problems.extend(Problem(shown, line, what) for line, what in error.problems)
+            return None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = mark.line + 1 if mark else 1
-            self.problems.append(Problem(self.shown(path), line, f"not valid YAML: {error}"))
+            self.problems.append(Problem(shown, line, f"not valid YAML: {error}"))
             return None
-        return set((data.get("authors") or {}).keys())
+        found = data.get("authors") if isinstance(data, dict) else None
+        if not isinstance(found, dict):
+            self.problems.append(Problem(shown, 1, "needs an `authors:` mapping of keys"))
+            return None
+        return set(found)
 
     def _load_keyed(self, folder: Path, model, into: dict, what: str) -> None:
-        for path in _markdown_files(folder):
+        for path in self._markdown_files(folder):
             slug = path.stem
             doc = self._read(path)
             if doc is None:
@@ -316,9 +462,7 @@ class Loader:
             self._add(doc, slug, item, into, what, ())
 
     def _load_issues(self, folder: Path) -> None:
-        if not folder.is_dir():
-            return
-        for path in sorted(folder.glob("*.md")):
+        for path in self.scan.under(folder, ".md", recursive=False):
             doc = self._read(path)
             if doc is None:
                 continue
@@ -338,6 +482,19 @@ class Loader:
             self._check_images(doc, issue)
             self.library.issues[path.stem] = issue
 
+    def _load_pages(self, docs: Path) -> None:
+        """Every other page MkDocs will render: the same bounds, and a page's known keys."""
+        for path in self.scan.under(docs, ".md"):
+            if path in self.read:
+                continue
+            doc = self._read(path, required=False)
+            if doc is None:
+                continue
+            page, problems = validate(Page, doc)
+            self.problems.extend(problems)
+            if page is not None:
+                self._check_images(doc, page)
+
     def _add(self, doc: Document, key: str, item, into: dict, what: str, loc: tuple) -> None:
         other = into.get(key)
         if other is not None:
@@ -346,22 +503,38 @@ class Loader:
         into[key] = item
 
     def _check_images(self, doc: Document, item) -> None:
-        """Every image an item names exists under content/ and is PNG or JPG."""
+        """Every image an item names is an https:// URL, or a PNG or JPG inside content/."""
+        docs = self.settings.docs_dir
         for loc, value in _images(item):
-            if re.match(r"^https://", value):
+            if re.match(r"^https://[^\s/]+", value, re.IGNORECASE):
                 continue
             label = _dotted(loc)
-            if value.startswith(("http://", "//")):
-                self._problem(doc, loc, f"{label}: use an https:// URL ('{value}')")
-                continue
-            target = self.settings.docs_dir / value.lstrip("/")
-            if Path(value).suffix.lower() not in IMAGE_SUFFIXES:
-                self._problem(
-                    doc, loc, f"{label}: '{value}' must be PNG or JPG (email clients need them)"
+            problem = None
+            if value.lower().startswith(("http://", "//")):
+                problem = f"use an https:// URL ('{value}')"
+            elif re.match(r"^[a-z][a-z0-9+.-]*:", value, re.IGNORECASE):
+                problem = f"'{value}' is neither a path inside content/ nor an https:// URL"
+            elif value.startswith(("/", "\\")):
+                problem = (
+                    f"'{value}' is an absolute path: write it from content/, "
+                    f"e.g. '{value.lstrip('/')}'"
                 )
-            elif not target.is_file():
-                shown = self.shown(target)
-                self._problem(doc, loc, f"{label}: image '{value}' not found (looked for {shown})")
+            elif ".." in PurePosixPath(value).parts or not _IMAGE_PATH.match(value):
+                problem = (
+                    f"'{value}' must be a plain path inside content/ "
+                    "(letters, digits, '-', '_', '.', '/'; no '..')"
+                )
+            elif PurePosixPath(value).suffix.lower() not in IMAGE_SUFFIXES:
+                problem = f"'{value}' must be PNG or JPG (email clients need them)"
+            else:
+                target = docs / value
+                real = paths.resolved(target)
+                if real is None or not real.is_file():
+                    problem = f"image '{value}' not found (looked for {self.shown(target)})"
+                elif not paths.inside(real, paths.trees(self.settings)):
+                    problem = f"image '{value}' leads outside the repository's content"
+            if problem:
+                self._problem(doc, loc, f"{label}: {problem}")
 
 
 def _images(item) -> list[tuple[tuple, str]]:

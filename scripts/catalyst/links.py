@@ -171,8 +171,13 @@ class Answer:
 
 def external_links(files: list[tuple[Path, str, str]]) -> dict[str, list[Link]]:
     found: dict[str, list[Link]] = {}
+    from .content import ContentError, read_source
+
     for path, shown, _ in files:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = read_source(path, shown)
+        except ContentError:
+            continue  # `catalyst check` reports the file itself
         for link in find_links(text, shown):
             if link.target.startswith(("http://", "https://")):
                 found.setdefault(link.target, []).append(link)

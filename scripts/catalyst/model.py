@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -49,6 +49,11 @@ ResourceKind = Literal[RESOURCE_KINDS]  # the tuple's values, one list to mainta
 # The label each kind carries in the email and on the cards, as the real Catalyst prints it.
 KIND_LABELS = {kind: kind.replace("-", " ").upper() for kind in RESOURCE_KINDS}
 
+# The longest slug `catalyst new` makes from a title (cut at a word boundary); a post's
+# slug may reach SLUG_LIMIT, well under the file systems' 255 bytes for its folder.
+SLUG_MAX = 80
+SLUG_LIMIT = 120
+
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -72,6 +77,21 @@ def _slug(value: str) -> str:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+# Mailchimp refuses a campaign subject longer than this; `catalyst check` warns well before.
+SUBJECT_MAX = 150
+
+
+def _subject(value: str) -> str:
+    if len(value) > SUBJECT_MAX:
+        raise ValueError(
+            f"{len(value)} characters: Mailchimp takes at most {SUBJECT_MAX} "
+            "(inboxes show the first 40 to 80)"
+        )
+    return value
+
+
+Subject = Annotated[Text, AfterValidator(_subject)]
 Month = Annotated[str, AfterValidator(_month)]
 Url = Annotated[str, AfterValidator(_url)]
 Slug = Annotated[str, AfterValidator(_slug)]
@@ -80,9 +100,29 @@ ImagePath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 
 class Strict(BaseModel):
-    """Front matter: unknown keys are errors, so a typo never passes silently."""
+    """Front matter: unknown keys are errors, so a typo never passes silently.
+
+    `loader_fields` are filled in by the loader (from the file's name, path and body),
+    never read from front matter: a file that sets one is told so, not overwritten.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    loader_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_loader_fields(cls, data):
+        # The loader reports these per key with their lines; this guards every other caller.
+        if isinstance(data, dict):
+            given = sorted(cls.loader_fields & data.keys())
+            if given:
+                raise ValueError(f"{given[0]}: filled in by Catalyst, not front matter")
+        return data
+
+    @classmethod
+    def front_matter_fields(cls) -> list[str]:
+        """The keys a file may write, sorted: what an unknown key's message lists."""
+        return sorted(name for name in cls.model_fields if name not in cls.loader_fields)
 
 
 class Link(Strict):
@@ -106,21 +146,94 @@ class _WithImage(Strict):
 # ---------------------------------------------------------------------------- content
 
 
-class Post(Strict):
-    """A blog post (Material blog plugin front matter)."""
+def _nav_links(value):
+    """The blog plugin's `links:` (a nav: titles to paths or URLs, nested): every target a
+    path inside the site or an http(s) URL, so no `javascript:` reaches the sidebar."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    def check(item) -> None:
+        if isinstance(item, str):
+            target = item.split("#", 1)[0]
+            if re.match(r"^[a-z][a-z0-9+.-]*:", item, re.IGNORECASE):
+                if not re.match(r"^https?://", item, re.IGNORECASE):
+                    raise ValueError(f"'{item}' is neither a path nor an http(s) URL")
+            elif target.startswith("/") or ".." in target.split("/"):
+                raise ValueError(f"'{item}' must be a path inside content/")
+        elif isinstance(item, dict):
+            for sub in item.values():
+                check(sub)
+        elif isinstance(item, list):
+            for sub in item:
+                check(sub)
+        else:
+            raise ValueError(f"a link is 'Title: path' or a path, not {item!r}")
+
+    check(value)
+    return value
+
+
+_ICON = re.compile(r"^[a-z0-9-]+(?:/[a-z0-9-]+)+$")
+
+
+def _icon(value: str) -> str:
+    if not _ICON.match(value):
+        raise ValueError(f"{value!r} is not an icon name like material/star")
+    return value
+
+
+class SearchMeta(Strict):
+    """Material's search plugin: `search: {boost: 2}` or `search: {exclude: true}`."""
+
+    boost: float | None = None
+    exclude: bool | None = None
+
+
+# Material's `hide:` values (templates/partials test each one by name).
+HideWhat = Literal["navigation", "toc", "footer", "feedback", "path", "tags"]
+
+
+class PageMeta(_WithImage):
+    """A page's front matter: the keys MkDocs and Material read from it.
+
+    MkDocs reads `title` and `template`; Material's templates `description`, `hide`,
+    `icon`, `status`, `subtitle` and `tags`, its search plugin `search`, and the site's
+    own `main.html` `image`/`image_alt` for the social card. A `template:` is one of a
+    known few, so front matter cannot pick, say, the theme's redirect page.
+    """
+
+    title: Text | None = None
+    description: Text | None = None
+    template: Literal["main.html", "blog-post.html"] | None = None
+    hide: list[HideWhat] = Field(default_factory=list)
+    search: SearchMeta | None = None
+    icon: Annotated[str, AfterValidator(_icon)] | None = None
+    status: Slug | None = None
+    subtitle: Text | None = None
+    tags: list[Text] = Field(default_factory=list)
+
+
+class Page(PageMeta):
+    """Any other Markdown page under content/ (the home page, the blog's index, this guide)."""
+
+    loader_fields: ClassVar[frozenset[str]] = frozenset({"source", "body"})
+    source: str = ""
+    body: str = ""
+
+
+class Post(PageMeta):
+    """A blog post: the Material blog plugin's front matter (its PostConfig: authors,
+    categories, date, draft, pin, links, readtime, slug) and a page's."""
 
     date: dt.date
     authors: list[Text] = Field(min_length=1)
     categories: list[Text] = Field(default_factory=list)
     slug: Slug | None = None
-    title: Text | None = None
-    description: Text | None = None
     draft: bool = False
     pin: bool = False
+    readtime: Annotated[int, Field(ge=0)] | None = None
+    links: Annotated[list[Any], AfterValidator(_nav_links)] | None = None
 
     # Filled by the loader, not front matter.
+    loader_fields: ClassVar[frozenset[str]] = frozenset({"source", "heading", "body"})
     source: str = ""
     heading: str = ""
     body: str = ""
@@ -168,6 +281,7 @@ class Resource(_WithImage):
     quote: Text | None = None
     draft: bool = False
 
+    loader_fields: ClassVar[frozenset[str]] = frozenset({"slug", "source", "body"})
     slug: str = ""
     source: str = ""
     body: str = ""
@@ -198,6 +312,7 @@ class Catalyzer(Strict):
     social: dict[str, Text] = Field(default_factory=dict)
     draft: bool = False
 
+    loader_fields: ClassVar[frozenset[str]] = frozenset({"slug", "source", "body"})
     slug: str = ""
     source: str = ""
     body: str = ""
@@ -283,7 +398,7 @@ class Issue(Strict):
     """One monthly issue: `issues/YYYY-MM.md`. The body is the editor's letter."""
 
     month: Month
-    subject: Text
+    subject: Subject
     preview_text: Text
     title: Text
     send_at: dt.datetime | None = None
@@ -293,6 +408,7 @@ class Issue(Strict):
     sections: list[Section] = Field(default_factory=list)
     draft: bool = False
 
+    loader_fields: ClassVar[frozenset[str]] = frozenset({"source", "body"})
     source: str = ""
     body: str = ""
 

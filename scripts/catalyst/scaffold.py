@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from . import safeyaml
 from .config import Settings
 from .errors import CatalystError
-from .model import RESOURCE_KINDS, Library, slugify
+from .model import RESOURCE_KINDS, SLUG_MAX, Library, slugify
 from .modes import follow_umask
 
 PLACEHOLDER = "TODO:"
 KINDS = ("post", "resource", "catalyzer", "issue")
+# A folder's index.md is its page, not an item of it: the loader and MkDocs skip it as one.
+RESERVED_SLUGS = frozenset({"index"})
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 # What each kind asks an editor for, in order; the first is what names the file.
 FIELDS = {
@@ -66,29 +71,62 @@ def _front_matter(meta: dict, body: str) -> str:
 def plan(kind: str, values: dict, library: Library, settings: Settings) -> NewFile:
     """The file `catalyst new KIND` would write, from the values the editor gave."""
     values = {k: v for k, v in values.items() if v not in (None, "")}
+    for key, value in values.items():
+        if isinstance(value, str) and any(ord(c) < 32 or ord(c) == 127 for c in value):
+            option = f"--{key.replace('_', '-')}"
+            raise ScaffoldError(f"{option} must be one line of text, without control characters")
+    if values.get("month") and not _MONTH.match(values["month"]):
+        raise ScaffoldError(f"--month {values['month']!r} is not a month written YYYY-MM")
     if kind == "post":
-        return _post(values, settings)
-    if kind == "resource":
-        return _resource(values, settings)
-    if kind == "catalyzer":
-        return _catalyzer(values, library, settings)
-    if kind == "issue":
-        return _issue(values, library, settings)
-    raise ScaffoldError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+        new = _post(values, settings)
+    elif kind == "resource":
+        new = _resource(values, settings)
+    elif kind == "catalyzer":
+        new = _catalyzer(values, library, settings)
+    elif kind == "issue":
+        new = _issue(values, library, settings)
+    else:
+        raise ScaffoldError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
+    # Whatever the values, the file lands in its own folder of the repository.
+    home = settings.issues_dir if kind == "issue" else settings.docs_dir
+    if not new.path.resolve().is_relative_to(home.resolve()):
+        raise ScaffoldError(f"{new.path} is outside {home}: not writing it")
+    return new
+
+
+def bounded_slug(text: str, limit: int = SLUG_MAX) -> str:
+    """The slug of `text`, cut at a word boundary to at most `limit` characters."""
+    slug = slugify(text)
+    if len(slug) <= limit:
+        return slug
+    head = slug[: limit + 1]  # one more: a hyphen there means a word ends at the limit
+    cut = head.rsplit("-", 1)[0] if "-" in head else ""
+    return (cut or slug[:limit]).strip("-")
 
 
 def _named(values: dict, key: str, kind: str) -> tuple[str, str]:
     title = values.get(key)
     if not title:
         raise ScaffoldError(f"a new {kind} needs its {key} (--{key.replace('_', '-')})")
-    slug = slugify(title)
+    slug = bounded_slug(title)
     if not slug:
         raise ScaffoldError(f"--{key} {title!r} gives an empty slug; use letters or digits")
+    if slug in RESERVED_SLUGS:
+        raise ScaffoldError(
+            f"--{key} {title!r} would make {slug}.md, the folder's own page, not a {kind}: "
+            "choose another"
+        )
     return title, slug
 
 
 def _post(values: dict, settings: Settings) -> NewFile:
     title, slug = _named(values, "title", "post")
+    allowed = settings.blog_categories
+    if values.get("category") and allowed and values["category"] not in allowed:
+        raise ScaffoldError(
+            f"--category {values['category']!r} is not one of the blog's categories_allowed "
+            f"(mkdocs.yml): {', '.join(allowed)}"
+        )
     today = values.get("date") or dt.date.today()
     meta = {
         "date": today,
@@ -107,9 +145,13 @@ def _post(values: dict, settings: Settings) -> NewFile:
 def _first_author(settings: Settings) -> str:
     path = settings.docs_dir / "blog" / ".authors.yml"
     if path.is_file():
-        authors = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("authors") or {}
-        if authors:
-            return next(iter(authors))
+        try:
+            data = safeyaml.parse(path.read_text(encoding="utf-8")).value or {}
+        except (safeyaml.YamlProblems, yaml.YAMLError, UnicodeDecodeError):
+            data = {}  # `catalyst check` says what is wrong with it
+        authors = data.get("authors") if isinstance(data, dict) else None
+        if isinstance(authors, dict) and authors:
+            return str(next(iter(authors)))
     raise ScaffoldError("no author in content/blog/.authors.yml: add one, or pass --author")
 
 

@@ -1,0 +1,212 @@
+"""Front matter YAML with bounds: no aliases, no deep nesting, no key given twice.
+
+PyYAML's own composer expands nothing, but what it composes can still be too much:
+aliases make a small text a huge value once constructed (a 378-byte "billion laughs"
+takes gigabytes), libyaml's composer recurses in C and crashes the process on deep
+nesting, and a mapping quietly keeps the last of two equal keys. So the node tree is
+composed here, from libyaml's event stream, one event at a time: an anchor or alias,
+a level deeper than MAX_DEPTH or a repeated key stops it with the file's line, before
+anything is built. The nodes are then constructed by PyYAML's safe constructor, as
+`yaml.safe_load` would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+# libyaml's parser, when PyYAML has it (its wheels do): 9x faster, with the same marks.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
+_KIND = {
+    "tag:yaml.org,2002:bool": "a true/false value",
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:null": "empty",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:merge": "a merge key",
+}
+
+# Front matter is a few levels deep (an issue's sections[0].link.url is 3); 20 is generous.
+MAX_DEPTH = 20
+
+
+class YamlProblems(Exception):
+    """The front matter cannot be used: (line in the file, message) for each problem."""
+
+    def __init__(self, problems: list[tuple[int, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"line {line}: {message}" for line, message in problems))
+
+
+@dataclass
+class Parsed:
+    value: object  # the constructed front matter (None when empty)
+    lines: dict[tuple, int]  # field path -> line in the file
+    # (line, text) of every string value that could hold Markdown structure.
+    texts: list[tuple[int, str]] = field(default_factory=list)
+
+
+class _Frame:
+    """An open sequence or mapping: its node, path, pending key and the keys it has."""
+
+    __slots__ = ("node", "path", "mapping", "key", "seen")
+
+    def __init__(self, node: yaml.Node, path: tuple):
+        self.node, self.path = node, path
+        self.mapping = isinstance(node, yaml.MappingNode)
+        self.key: yaml.ScalarNode | None = None
+        self.seen: dict[str, int] = {}
+
+
+def parse(source: str, first_line: int = 1) -> Parsed:
+    """Compose and construct one YAML document; `first_line` is the file line of its first line.
+
+    Raises YamlProblems naming each problem's line (yaml.YAMLError, with its mark, for
+    text that is not YAML at all); never expands an alias.
+    """
+    node, lines, texts = _compose(source, first_line)
+    return Parsed(_construct(node, first_line) if node is not None else None, lines, texts)
+
+
+def _line(mark, first_line: int) -> int:
+    return (mark.line if mark else 0) + first_line
+
+
+def _stop(event, first_line: int, message: str):
+    raise YamlProblems([(_line(event.start_mark, first_line), message)])
+
+
+# One pass over the events; it runs for every file, so it is written for speed.
+def _compose(source: str, first_line: int):
+    loader = _Loader(source)
+    lines: dict[tuple, int] = {(): first_line - 1 if first_line > 1 else 1}
+    texts: list[tuple[int, str]] = []
+    duplicates: list[tuple[int, str]] = []
+    stack: list[_Frame] = []
+    root = None
+    resolve, get_event = loader.resolve, loader.get_event
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    starts = {yaml.SequenceStartEvent: yaml.SequenceNode, yaml.MappingStartEvent: yaml.MappingNode}
+    ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    done = (yaml.DocumentEndEvent, yaml.StreamEndEvent)
+    try:
+        while True:
+            event = get_event()
+            kind = event.__class__
+            if kind is alias_event:
+                _stop(event, first_line, f"YAML aliases (*{event.anchor}) are not allowed in "
+                                         "front matter: write the value out")
+            if kind is scalar_event or kind in starts:
+                if event.anchor:
+                    _stop(event, first_line, f"YAML anchors (&{event.anchor}) are not allowed "
+                                             "in front matter: write the value out")
+                tag = event.tag
+                if kind is scalar_event:
+                    if tag is None or tag == "!":
+                        tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+                    node = yaml.ScalarNode(
+                        tag, event.value, event.start_mark, event.end_mark, style=event.style
+                    )
+                else:
+                    if len(stack) >= MAX_DEPTH:
+                        _stop(event, first_line,
+                              f"front matter nested more than {MAX_DEPTH} levels deep")
+                    node_class = starts[kind]
+                    if tag is None or tag == "!":
+                        tag = resolve(node_class, None, event.implicit)
+                    node = node_class(tag, [], event.start_mark, None,
+                                      flow_style=event.flow_style)
+                # Attach the node to its parent; `here` is its path (None for a key).
+                here: tuple | None
+                if not stack:
+                    root, here = node, ()
+                else:
+                    frame = stack[-1]
+                    if not frame.mapping:
+                        here = (*frame.path, len(frame.node.value))
+                        frame.node.value.append(node)
+                        lines[here] = node.start_mark.line + first_line
+                    elif frame.key is None:
+                        _check_key(node, event, frame, first_line, duplicates)
+                        frame.key, here = node, None
+                    else:
+                        key, frame.key = frame.key, None
+                        frame.node.value.append((key, node))
+                        here = (*frame.path, key.value)
+                        if here not in lines:
+                            lines[here] = key.start_mark.line + first_line
+                if kind is scalar_event:
+                    if here is not None and tag == _STR and _may_be_markdown(event.value):
+                        texts.append((event.start_mark.line + first_line, event.value))
+                else:
+                    stack.append(_Frame(node, here if here is not None else ()))
+            elif kind in ends:
+                stack.pop().node.end_mark = event.end_mark
+            elif kind in done:
+                break
+        if kind is not yaml.StreamEndEvent:
+            after = get_event()
+            if not isinstance(after, yaml.StreamEndEvent):
+                _stop(after, first_line,
+                      "more than one YAML document: remove the '...' or '---' line")
+    finally:
+        loader.dispose()
+    if duplicates:
+        raise YamlProblems(duplicates)
+    return root, lines, texts
+
+
+def _check_key(node, event, frame: _Frame, first_line: int, duplicates: list) -> None:
+    line = node.start_mark.line + first_line
+    if not isinstance(node, yaml.ScalarNode):
+        _stop(event, first_line, "a key must be a word, not a list or a mapping")
+    if node.tag != _STR:
+        what = _KIND.get(node.tag, "not text")
+        _stop(event, first_line, f"key '{node.value}' is read as {what}: put it in quotes")
+    first = frame.seen.get(node.value)
+    if first is not None:
+        duplicates.append(
+            (line, f"key '{node.value}' is given twice (lines {first} and {line}): keep one")
+        )
+    else:
+        frame.seen[node.value] = line
+
+
+def _may_be_markdown(value: str) -> bool:
+    return "\n" in value or value[:1] in ("-", "*", "+", ">", "<") or value[:1].isdigit()
+
+
+_ERRORS = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
+
+
+def _construct(node: yaml.Node, first_line: int):
+    try:
+        return _Loader("").construct_document(node)
+    except _ERRORS as error:
+        culprit = _failing(node) or node
+        mark = getattr(error, "problem_mark", None) or culprit.start_mark
+        what = getattr(error, "problem", None) or str(error)
+        if "integer string conversion" in what:
+            what = "a number with more than 4300 digits"
+        if isinstance(culprit, yaml.ScalarNode) and culprit.tag.endswith(":timestamp"):
+            message = f"'{culprit.value}' is not a real date ({what})"
+        else:
+            message = f"front matter is not valid YAML: {what}"
+        raise YamlProblems([(_line(mark, first_line), message)]) from None
+
+
+def _failing(node: yaml.Node) -> yaml.Node | None:
+    """The deepest node that fails to construct on its own (only run once something failed)."""
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [value for _, value in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    for child in children:
+        try:
+            _Loader("").construct_document(child)
+        except _ERRORS:
+            return _failing(child) or child
+    return None
