@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import links
 from .config import Settings
+from .content import ContentError, read_source
 from .diagnose import config_entries
 from .model import Library, Problem
 from .scaffold import PLACEHOLDER  # what `catalyst new` writes for a value still to give
@@ -383,8 +384,13 @@ def scan(
     """
     texts = list(texts or [])
     have = {shown for _, shown, _ in texts}
-    texts += [(path.read_text(encoding="utf-8"), shown, uri)
-              for path, shown, uri in content_files(settings) if shown not in have]
+    for path, shown, uri in content_files(settings):
+        if shown in have:
+            continue
+        try:
+            texts.append((read_source(path, shown), shown, uri))
+        except ContentError:
+            continue  # the loader reports a file it cannot read (not UTF-8, say)
     drafts = _drafts(library)
     found = []
     for text, shown, uri in texts:
