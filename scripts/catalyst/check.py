@@ -1,8 +1,8 @@
 """The editor-facing checks: every rule over every file, as a list of Problems.
 
 The content model's rules (schema, references, images, alt text), placeholders left
-by `catalyst new`, internal links and images, email size budgets and, on request,
-external links. Nothing here prints: the CLI shows the problems.
+by `catalyst new`, internal links and images, the content HTML policy (`safety`), email
+size budgets and, on request, external links. Nothing here prints: the CLI shows the problems.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from . import content, emails, links
+from . import content, emails, links, safety
 from .config import Settings
 from .model import Library, Problem
 from .pages import generated_pages
@@ -75,6 +75,7 @@ def run(
     problems += placeholders(library, texts)
     site = links.Site(library, settings, generated_pages(library) | {"index.md"})
     problems += links.internal_problems(texts, site)
+    problems += safety.content_problems(settings, library, texts)
     if not _errors(problems):  # emails of broken content would only repeat its errors
         problems += emails.budget_problems(settings, library)
     if external:

@@ -7,11 +7,17 @@ archive's tab), fills the home page's
 generated block, and after the build writes each published issue's email beside its
 page (`issues/YYYY-MM/email.html`). Everything it shows comes from the core; nothing
 here renders.
+
+It is also where the content HTML policy (`catalyst.safety`) meets MkDocs: every page's
+front matter is HTML-escaped before the theme prints it, every page's HTML and every blog
+excerpt is sanitised, and the blog's authors file is escaped. These run whether or not
+`catalyst check` did.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import html
 import logging
 import os
 
@@ -21,9 +27,9 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import content, emails, fastblog
+from . import content, emails, fastblog, safety
 from .config import PluginConfig, Settings
-from .pages import CATALYZERS_PAGE, ISSUES_PAGE, SitePages
+from .pages import CATALYZERS_PAGE, ISSUES_PAGE, SUBSCRIBE_SLOT, SitePages
 
 log = logging.getLogger("mkdocs.plugins.catalyst")
 ARCHIVES = {"issues": ISSUES_PAGE, "catalyzers": CATALYZERS_PAGE}
@@ -91,6 +97,8 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             inclusion = _inclusion(src_uri)
             files.append(File.generated(config, src_uri, content=markdown, inclusion=inclusion))
         self._files = files
+        for blog in fastblog.blog_plugins(config):
+            _escape_authors(blog)
         return files
 
     # A page per issue and catalyzer is left out of the nav: every page of the site renders
@@ -129,15 +137,34 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
     # Every page's Markdown has been read (excerpts exist); no view is rendered yet.
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
         self._pages_done, self._pages_total = 0, len(files.documentation_pages())
-        if self.config.blog_speedups:
-            for blog in fastblog.blog_plugins(config):
+        for blog in fastblog.blog_plugins(config):
+            if self.config.blog_speedups:
                 fastblog.speed_up_excerpts(blog)
+            _sanitise_excerpts(blog)
         return env
 
+    # Before the blog plugin (-50) makes excerpts that share the post's front matter.
     def on_page_markdown(self, markdown: str, *, page: Page, config, files) -> str:
+        if not getattr(page, "_catalyst_escaped", False):
+            for refused in safety.escape_meta(page.meta):
+                # A warning fails `catalyst build` (strict); a preview goes on without it.
+                log.warning(f"{page.file.src_uri}: {refused}: ignored")
+            if page.meta.get("template") not in (None, *safety.TEMPLATES):
+                # A post keeps its blog layout; any other page gets the theme's own.
+                page.meta.pop("template")
+                if page.meta.get("date") and page.file.src_uri.startswith("blog/posts/"):
+                    page.meta["template"] = "blog-post.html"
+            page._catalyst_escaped = True
         if page.file.src_uri == "index.md":
             return self.site_pages.expand_home(markdown, page.file.src_uri)
         return markdown
+
+    # Before the RSS plugin (-75) reads the HTML for its feeds.
+    def on_page_content(self, html: str, *, page: Page, config, files) -> str:
+        html = safety.clean(html)
+        if page.file.src_uri == "index.md":
+            html = html.replace(SUBSCRIBE_SLOT, self.site_pages.subscribe_form(), 1)
+        return html
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         # Unchanged issues come from the email cache, so `mkdocs serve` reloads stay quick.
@@ -160,3 +187,39 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             if folder.is_dir():
                 server.watch(str(folder))
         return server
+
+
+def _sanitise_excerpts(blog_plugin) -> None:
+    """Sanitise each excerpt as it is rendered: the blog's views print them as they are."""
+    for post in getattr(getattr(blog_plugin, "blog", None), "posts", []):
+        excerpt = getattr(post, "excerpt", None)
+        if excerpt is None or getattr(excerpt, "_catalyst_clean", False):
+            continue
+        render = excerpt.render
+
+        def clean_render(page, separator, _excerpt=excerpt, _render=render):
+            _render(page, separator)
+            _excerpt.content = safety.clean(_excerpt.content)
+            if _excerpt.more:
+                _excerpt.more = safety.clean(_excerpt.more)
+
+        excerpt.render = clean_render
+        excerpt._catalyst_clean = True
+
+
+def _escape_authors(blog_plugin) -> None:
+    """The authors file is content too: names and descriptions are printed raw by the
+    theme, and avatars and links must not use a scheme outside the policy."""
+    for key, author in (getattr(blog_plugin, "authors", None) or {}).items():
+        if getattr(author, "_catalyst_escaped", False):
+            continue
+        for name in ("name", "description"):
+            value = author.get(name)
+            if isinstance(value, str):
+                author[name] = html.escape(value, quote=True)
+        for name in ("avatar", "url"):
+            value = author.get(name)
+            if isinstance(value, str) and not safety.safe_url(value):
+                log.warning(f"blog authors: {key}.{name}: {value!r} is not an allowed URL: ignored")
+                author[name] = "#" if name == "url" else ""
+        author._catalyst_escaped = True
