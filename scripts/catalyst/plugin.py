@@ -20,6 +20,7 @@ import concurrent.futures
 import html
 import logging
 import os
+from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -60,6 +61,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
         self.settings = Settings.from_config(config, self.config)
         library, problems = content.load(self.settings)
+        problems += safety.template_problems(self.settings, library)
         errors = [p for p in problems if p.level == "error"]
         for problem in problems:
             if problem.level == "warning":
@@ -146,15 +148,10 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
     # Before the blog plugin (-50) makes excerpts that share the post's front matter.
     def on_page_markdown(self, markdown: str, *, page: Page, config, files) -> str:
         if not getattr(page, "_catalyst_escaped", False):
-            for refused in safety.escape_meta(page.meta):
-                # A warning fails `catalyst build` (strict); a preview goes on without it.
-                log.warning(f"{page.file.src_uri}: {refused}: ignored")
-            if page.meta.get("template") not in (None, *safety.TEMPLATES):
-                # A post keeps its blog layout; any other page gets the theme's own.
-                page.meta.pop("template")
-                if page.meta.get("date") and page.file.src_uri.startswith("blog/posts/"):
-                    page.meta["template"] = "blog-post.html"
+            refused = safety.escape_meta(page.meta)
             page._catalyst_escaped = True
+            if refused:
+                raise PluginError("\n".join(self._at(page, message) for message in refused))
         if page.file.src_uri == "index.md":
             return self.site_pages.expand_home(markdown, page.file.src_uri)
         return markdown
@@ -165,6 +162,24 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         if page.file.src_uri == "index.md":
             html = html.replace(SUBSCRIBE_SLOT, self.site_pages.subscribe_form(), 1)
         return html
+
+    def _at(self, page: Page, message: str) -> str:
+        """`path:line: error: message` for a front-matter key of a page's source file."""
+        path = page.file.abs_src_path
+        if not path:
+            return f"{page.file.src_uri}:1: error: {message}"
+        key = message.split(":", 1)[0]
+        try:
+            shown = Path(path).resolve().relative_to(self.settings.root).as_posix()
+        except ValueError:
+            shown = page.file.src_uri
+        line = 1
+        with open(path, encoding="utf-8", errors="replace") as source:
+            for number, text in enumerate(source, 1):
+                if text.startswith(f"{key}:"):
+                    line = number
+                    break
+        return f"{shown}:{line}: error: {message}"
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         # Unchanged issues come from the email cache, so `mkdocs serve` reloads stay quick.

@@ -111,10 +111,11 @@ _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\xa0\u00ad\u200b-\u200f\u2028-\u202e\u2
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.I)
 
 
-def allowed_tags() -> str:
-    """The allowlist as editors read it in a message."""
-    return ", ".join(sorted(TAGS - {"g", "path", "circle", "ellipse", "line", "polygon",
-                                    "polyline", "rect"}))
+# The allowlist as a message shows it (the whole list is in the editors' guide).
+ALLOWED_SUMMARY = (
+    "p, a, em, strong, lists, blockquote, code, pre, h1-h6, img, table, figure, details, "
+    "div, span and other text elements; see the editors' guide"
+)
 
 
 # ---------------------------------------------------------------------------- URLs
@@ -263,7 +264,7 @@ def escape_meta(meta: dict) -> list[str]:
         )
     image = meta.get("image")
     if image is not None and not (isinstance(image, str) and safe_url(html.unescape(image))):
-        refused.append(f"image: '{html.unescape(str(image))}' uses a scheme that is not allowed")
+        refused.append(f"image: {_scheme_message(html.unescape(str(image)))}")
         del meta["image"]
     return refused
 
@@ -293,14 +294,26 @@ def violations(fragment: str) -> list[tuple[str, str]]:
         root = lxml_html.fragment_fromstring(fragment, create_parent="div")
     except (ValueError, etree.ParseError):  # pragma: no cover - lxml parses any string
         return [("HTML that cannot be read", fragment[:40])]
-    for element in root.iterdescendants():
+    for element in root.iter():
+        # HTML that Markdown did not read as HTML (an unquoted `onload=alert(1)`) is shown
+        # as text; it is refused all the same when it carries script.
+        code = element.tag in _CODE or any(a.tag in _CODE for a in element.iterancestors())
+        for text in (element.text if not code else None, element.tail):
+            for match in _SHOWN_SCRIPT.finditer(text or ""):
+                found.append((
+                    f"'<{match.group(1)}' with '{match.group(2)}' is not allowed (it is not "
+                    "read as HTML here, but would show as typed)",
+                    f"<{match.group(1)}",
+                ))
+        if element is root:
+            continue
         tag = element.tag
         if not isinstance(tag, str):
             continue  # comments and processing instructions: removed, never shown
         tag = tag.lower().rsplit("}", 1)[-1]
         if tag not in TAGS:
             found.append(
-                (f"raw HTML <{tag}> is not allowed (allowed: {allowed_tags()})", f"<{tag}")
+                (f"raw HTML <{tag}> is not allowed (allowed: {ALLOWED_SUMMARY})", f"<{tag}")
             )
             continue
         allowed = ATTRIBUTES["*"] | ATTRIBUTES.get(tag, set())
@@ -314,6 +327,12 @@ def violations(fragment: str) -> list[tuple[str, str]]:
             elif name in URL_ATTRIBUTES and not safe_url(value):
                 found.append((_scheme_message(value), value))
     return found
+
+
+_CODE = frozenset({"code", "pre", "kbd", "samp"})
+_SHOWN_SCRIPT = re.compile(
+    r"<\s*([a-z][\w:-]*)\b[^>]*?(\bon[a-z]+\s*=|(?:java|vb)script\s*:|data\s*:)", re.I
+)
 
 
 def _scheme_message(url: str) -> str:
@@ -404,18 +423,23 @@ def _css_problems(css: str, url_problem, where: str) -> list[str]:
 
 # ---------------------------------------------------------------------------- catalyst check
 
-# Fields that are Markdown; every other text field is plain text, shown as typed.
-MARKDOWN_FIELDS = frozenset({"body", "text", "summary", "intro"})
+# Fields that are Markdown (model.field); every other text field is plain text, shown as
+# typed. A file's body is Markdown too.
+MARKDOWN_FIELDS = frozenset({"Announcement.text", "Story.body", "ResourcesSection.intro",
+                             "CatalyzerSection.intro", "Resource.summary"})
 URL_FIELDS = frozenset({"url", "image", "photo", "avatar"})
-# Identifiers checked by the model (slugs, kinds, months, references) or not text at all.
+# Identifiers checked by the model (slugs, kinds, months, references), what the loader fills
+# in, and what is not text at all.
 _NOT_TEXT = frozenset({"kind", "month", "post", "items", "catalyzer", "slug", "source",
                        "authors", "categories", "draft", "pin", "date", "starts", "send_at",
-                       "template", "hide", "search", "readtime", "links", "social"})
+                       "template", "hide", "search", "readtime", "links", "social",
+                       "Post.heading"})
 
 _PLAIN_MARKUP = (
     (re.compile(r"<\s*/?\s*([A-Za-z][\w:-]*|!|\?)"), "HTML"),
     (re.compile(r"!?\[[^\]]*\]\s*\(|\]\s*\("), "a Markdown link"),
     (re.compile(r"\{\s*[:.#]|\{[^{}]*=[^{}]*\}"), "an attribute list ({ ... })"),
+    (re.compile(r"[\"'`]\s*on[a-z]+\s*=", re.I), "an HTML attribute"),
 )
 _URL_SYNTAX = re.compile(r"""[\s<>"{}|\\^`\[\]]""")
 _HANDLE = re.compile(r"^@?[\w.\-]{1,100}$")
@@ -470,25 +494,31 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
     `texts` is `check.source_files`' files, read: (text, path shown, URI in docs_dir)."""
     from pydantic import BaseModel
 
-    from .content import ContentError, _dotted, read_document
+    from .content import _dotted
     from .model import Problem
 
     problems: list[Problem] = []
     files = {shown: text for text, shown, _ in texts}
-    data_folders = ("blog/posts/", "resources/", "catalyzers/")
 
     def add(path: str, line: int, message: str) -> None:
         problems.append(Problem(path, line, message))
 
     def markdown(path: str, label: str, text: str, first: int, lines: list[str], end: int):
+        # Violations come in document order: each is looked for after the one before it.
+        cursor = (first, 0)
         for message, needle in markdown_violations(text):
-            add(path, _find(lines, needle, first, end) or first, f"{label}: {message}")
+            found = _find(lines, needle, cursor, end) or _find(lines, needle, (first, 0), end)
+            if found:
+                cursor = found
+            add(path, found[0] if found else first, f"{label}: {message}")
 
     def walk(item, path: str, lines: list[str], loc: tuple, body_line: int, meta_end: int):
         values = dict(item)
         values.update(item.model_extra or {})
+        model = type(item).__name__
         for name, value in values.items():
             here = (*loc, name)
+            qualified = f"{model}.{name}"
             label = _dotted(here)
             line = library.line_of(path, here)
             if isinstance(value, BaseModel):
@@ -506,11 +536,11 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
                     if not _HANDLE.match(str(handle)):
                         add(path, at, f"{label}.{network}: '{handle}' is not a handle "
                             "(letters, digits, '_', '.' and '-' only)")
-            elif not isinstance(value, str) or name in _NOT_TEXT or name in ("heading", "source"):
+            elif not isinstance(value, str) or name in _NOT_TEXT or qualified in _NOT_TEXT:
                 continue
             elif name == "body" and not loc:
                 markdown(path, "body", value, body_line, lines, len(lines))
-            elif name in MARKDOWN_FIELDS:
+            elif qualified in MARKDOWN_FIELDS:
                 markdown(path, label, value, line, lines, meta_end)
             elif name in URL_FIELDS:
                 message = url_problem(label, value)
@@ -532,31 +562,83 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
             meta_end = _front_matter_end(lines)
             if isinstance(item, BaseModel):
                 walk(item, item.source, lines, (), meta_end + 1, meta_end)
-    for text, shown, uri in texts:
-        if shown in seen or shown.startswith(settings.issues_dir.name + "/") or (
-            uri.startswith(data_folders) and not uri.endswith("index.md")
-        ):
-            continue  # model files: checked above, or their errors already reported
-        lines = text.split("\n")
-        try:
-            doc = read_document(settings.root / shown, shown)
-            meta, body, body_line, index = doc.meta, doc.body, doc.body_line, doc.lines
-        except ContentError:
-            meta, body, body_line, index = {}, text, 1, {}
+    for path, shown in _hand_written(settings, library):
+        meta, body, body_line, index = _read_page(path, shown, files.get(shown))
         for key, value in meta.items():
             line = index.get((key,), 1)
-            if key == "template" and value not in TEMPLATES:
-                allowed = ", ".join(sorted(TEMPLATES))
-                add(shown, line, f"template: '{value}' is not allowed (allowed: {allowed})")
-            elif key == "image" and isinstance(value, str):
+            if key == "image" and isinstance(value, str):
                 message = url_problem("image", value)
                 if message:
                     add(shown, line, message)
             elif isinstance(value, str) and key not in _META_INSTRUCTIONS:
                 text_problem(shown, key, value, line)
+        lines = files.get(shown, "").split("\n")
         markdown(shown, "body", body, body_line, lines, len(lines))
+    problems += template_problems(settings, library)
     problems += _authors_problems(settings)
     return problems
+
+
+def template_problems(settings, library) -> list:
+    """Pages and posts asking for a theme template other than the page's and the blog's
+    (Material's redirect.html, say, would run a front-matter value as script). Unlike the
+    rest of the policy this cannot be sanitised, so the build refuses it too."""
+    from .model import Problem
+
+    allowed = ", ".join(sorted(TEMPLATES))
+    problems = []
+
+    def check(path: str, line: int, template) -> None:
+        if template is not None and template not in TEMPLATES:
+            problems.append(
+                Problem(path, line, f"template: '{template}' is not allowed (allowed: {allowed})")
+            )
+
+    for post in library.posts.values():
+        template = getattr(post, "template", None) or (post.model_extra or {}).get("template")
+        check(post.source, library.line_of(post.source, ("template",)), template)
+    for path, shown in _hand_written(settings, library):
+        meta, _, _, index = _read_page(path, shown, None)
+        check(shown, index.get(("template",), 1), meta.get("template"))
+    return problems
+
+
+def _hand_written(settings, library) -> list:
+    """(path, path shown) of the pages in docs_dir that the model does not load: the home
+    page, the editors' guide, the blog's index and any other page an editor adds."""
+    loaded = {
+        item.source
+        for group in (library.posts, library.resources, library.catalyzers)
+        for item in group.values()
+    }
+    data = ("blog/posts/", "resources/", "catalyzers/")
+    pages = []
+    for path in sorted(settings.docs_dir.rglob("*.md")):
+        uri = path.relative_to(settings.docs_dir).as_posix()
+        try:
+            shown = path.relative_to(settings.root).as_posix()
+        except ValueError:
+            shown = path.as_posix()
+        if shown in loaded or (uri.startswith(data) and not uri.endswith("index.md")):
+            continue  # content the model loads: checked field by field, or reported broken
+        pages.append((path, shown))
+    return pages
+
+
+def _read_page(path, shown: str, text: str | None) -> tuple[dict, str, int, dict]:
+    """A hand-written page's front matter, body, body's first line and key lines."""
+    from .content import ContentError, read_document
+
+    try:
+        doc = read_document(path, shown)
+    except ContentError:  # no front matter (allowed for a page), or a broken one
+        if text is None:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+        return {}, text, 1, {}
+    return doc.meta, doc.body, doc.body_line, doc.lines
 
 
 def _front_matter_end(lines: list[str]) -> int:
@@ -566,16 +648,21 @@ def _front_matter_end(lines: list[str]) -> int:
     return next((n + 1 for n in range(1, len(lines)) if lines[n].strip() == "---"), 0)
 
 
-def _find(lines: list[str], needle: str, first: int, last: int) -> int | None:
-    """The first line from `first` to `last` (1-based) holding `needle` (or, for a URL
-    written with entities, what follows its scheme), ignoring case."""
+def _find(
+    lines: list[str], needle: str, start: tuple[int, int], last: int
+) -> tuple[int, int] | None:
+    """Where `needle` (or, for a URL written with entities, what follows its scheme) next
+    occurs from `start` (1-based line, column) to line `last`, ignoring case: the line and
+    the column just after it."""
     needles = [needle.lower()]
     if ":" in needle and len(needle.split(":", 1)[1]) >= 4:
         needles.append(needle.split(":", 1)[1].lower())
-    for candidate in needles:
+    first, column = start
+    for candidate in filter(None, needles):
         for number in range(max(first, 1), min(last, len(lines)) + 1):
-            if candidate and candidate in lines[number - 1].lower():
-                return number
+            at = lines[number - 1].lower().find(candidate, column if number == first else 0)
+            if at >= 0:
+                return number, at + len(candidate)
     return None
 
 

@@ -69,7 +69,10 @@ def build_site(
                 )
         except (Abort, PluginError) as error:
             shutil.rmtree(staging, ignore_errors=True)
-            raise BuildError(str(error)) from None
+            # MkDocs logs a plugin's error (the content's path:line problems) and raises
+            # only "Aborted with a BuildError!": show what it logged.
+            logged = list(dict.fromkeys(collect.messages))
+            raise BuildError("\n".join(logged) if logged else str(error)) from None
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
