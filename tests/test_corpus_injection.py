@@ -604,3 +604,166 @@ def test_the_detector_finds_each_kind_of_injection(tmp_path):
                  "href=", "srcset=", "<iframe> is there", "a form to", "style 'background",
                  "<style>"):
         assert any(what in problem for problem in found), (what, found)
+
+
+# ---------------------------------------------------------------------------- the policy's parts
+
+
+def tree(fragment: str) -> list[tuple]:
+    """An HTML fragment as a browser's parser sees it: elements, attributes and text."""
+    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    return [
+        (el.tag, sorted((k, " ".join(v.split())) for k, v in el.attrib.items()),
+         " ".join((el.text or "").split()), " ".join((el.tail or "").split()))
+        for el in root.iter()
+        if isinstance(el.tag, str)
+    ]
+
+
+def test_the_sanitiser_keeps_what_the_sites_markdown_extensions_draw():
+    """Admonitions, footnotes, abbreviations, aligned tables, permalinks, icons, classes and
+    md_in_html, converted with the project's own mkdocs.yml: nothing is lost."""
+    import markdown
+    from mkdocs.config import load_config
+
+    from catalyst import safety
+
+    config = load_config(str(Path(__file__).resolve().parent.parent / "mkdocs.yml"))
+    md = markdown.Markdown(
+        extensions=config.markdown_extensions, extension_configs=config.mdx_configs
+    )
+    source = """
+## A heading { #custom .wide }
+
+!!! note "A note"
+    With *emphasis*, `code`, a [link](https://example.org "Title") and a footnote[^1].
+
+| Left | Centre | Right |
+| :--- | :----: | ----: |
+| a    |   b    |     c |
+
+:material-post-outline:{ .lg .middle } An icon, and an HTML abbreviation.
+
+<div class="catalyst-hero" markdown>
+<p class="catalyst-eyebrow">Eyebrow</p>
+
+> A quote, ![an image](https://example.org/a.png){ loading=lazy width=300 }
+</div>
+
+<figure class="pull-quote" markdown>
+> Quoted.
+<figcaption>— <cite>Someone</cite></figcaption>
+</figure>
+
+<details><summary>More</summary>Hidden text.</details>
+
+1. one
+2. two
+
+*[HTML]: Hyper Text Markup Language
+[^1]: The footnote, with a [mailto link](mailto:a@example.org).
+"""
+    produced = md.convert(source)
+    assert "<svg" in produced and 'class="footnote"' in produced and "<abbr" in produced
+    assert "text-align: center" in produced and "headerlink" in produced
+    assert tree(safety.clean(produced)) == tree(produced)
+
+
+@pytest.mark.parametrize(
+    ("url", "scheme"),
+    [
+        ("https://example.org/a", "https"),
+        ("../blog/index.md#top", None),
+        ("#anchor", None),
+        ("//example.org/a", None),
+        ("mailto:a@example.org", "mailto"),
+        ("JaVaScRiPt:alert(1)", "javascript"),
+        ("  javascript:alert(1)", "javascript"),
+        ("java\tscript:alert(1)", "javascript"),
+        ("java\nscript:alert(1)", "javascript"),
+        ("\x01javascript:alert(1)", "javascript"),
+        ("&#106;avascript:alert(1)", "javascript"),
+        ("&#x6A;avascript&colon;alert(1)", "javascript"),
+        ("java\u200bscript:alert(1)", "javascript"),
+        ("data:text/html,x", "data"),
+        (" vbscript:msgbox(1)", "vbscript"),
+    ],
+)
+def test_the_scheme_is_read_as_a_browser_reads_it(url, scheme):
+    from catalyst import safety
+
+    assert safety.url_scheme(url) == scheme
+    assert safety.safe_url(url) is (scheme in (None, "https", "mailto"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Trust { onclick=\"alert(1)\" }",
+        "x](javascript:alert(1)) and ![i](javascript:alert(2))",
+        "<img src=x onerror=alert(1)> & `code` *em* _em_ [ref][1] :material-post: \\*",
+        "# Not a heading",
+        "- not a list",
+        "1. not a list",
+        "Line one\nline two",
+        "A title | with | pipes ~~ ^^ !!",
+    ],
+)
+def test_plain_text_in_generated_markdown_shows_exactly_as_typed(value):
+    import markdown
+
+    from catalyst import safety
+
+    md = markdown.Markdown(extensions=["attr_list", "md_in_html", "pymdownx.emoji", "tables"])
+    shown = safety.markdown_text(value)
+    expected = " ".join(value.split())
+    for source in (f"## {shown}", f"{shown}", f'<div markdown>\n<p class="x">{shown}</p>\n</div>',
+                   f"[{shown}](https://example.org)"):
+        root = lxml_html.fragment_fromstring(md.reset().convert(source), create_parent="div")
+        elements = [el for el in root.iterdescendants() if isinstance(el.tag, str)]
+        assert [el.tag for el in elements] in (["h2"], ["p"], ["div", "p"], ["p", "a"]), source
+        assert all(not el.attrib or el.attrib in ({"class": "x"}, {"id": el.get("id")},
+                                                  {"href": "https://example.org"})
+                   for el in elements)
+        assert " ".join(root.text_content().split()) == expected
+
+
+def test_a_url_in_generated_markdown_stays_one_link_to_where_it_points():
+    import markdown
+
+    from catalyst import safety
+
+    md = markdown.Markdown(extensions=["attr_list"])
+    for url in ("https://example.org/x)](javascript:alert(1))",
+                "https://en.wikipedia.org/wiki/Ada_(programmer)",
+                'https://example.org/a b"c\'d<e>{f}'):
+        root = lxml_html.fragment_fromstring(
+            md.reset().convert(f"[label]({safety.markdown_url(url)}){{ .button }}"),
+            create_parent="div",
+        )
+        links = root.xpath("//a")
+        assert len(links) == 1 and links[0].text == "label"
+        assert links[0].get("class") == "button"
+        href = links[0].get("href")
+        assert href.startswith("https://") and not re.search(r"""[\s()"'<>{}\[\]]""", href)
+    assert safety.markdown_url("javascript:alert(1)") == "#"
+
+
+def test_each_email_fragment_is_sanitised_and_its_text_part_keeps_only_text():
+    from catalyst import render
+
+    source = (
+        "Hi <script>alert(1)</script><b onclick=alert(2)>bold</b> "
+        "[a link](javascript:alert(3)) <img src=\"https://example.org/a.png\" onerror=x>\n\n"
+        "<style>p{color:red}</style><iframe src=\"https://example.org\"></iframe>"
+    )
+    produced = render.markdown_to_html(source)
+    root = lxml_html.fragment_fromstring(produced, create_parent="div")
+    assert not root.xpath("//script | //style | //iframe | //*[@onclick] | //*[@onerror]")
+    assert root.xpath("//a")[0].get("href") is None
+    assert root.xpath("//b")[0].text == "bold"
+    # The text part is text: no tag, no script URL. (The words between an inline <script>'s
+    # tags stay words, as Markdown reads inline tags one at a time; a block's go with it.)
+    text = render.markdown_to_text(source)
+    assert "<" not in text and "javascript" not in text and "color:red" not in text
+    assert "bold" in text and "a link" in text
