@@ -24,9 +24,11 @@ theme draws around the content is not content and is not touched.
 from __future__ import annotations
 
 import html
+import os
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from urllib.parse import quote
 
 import markupsafe
@@ -442,8 +444,13 @@ _PLAIN_MARKUP = (
     (re.compile(r"[\"'`]\s*on[a-z]+\s*=", re.I), "an HTML attribute"),
 )
 _URL_SYNTAX = re.compile(r"""[\s<>"{}|\\^`\[\]]""")
+# What a plain-text value must hold for `plain_text_problem` to have anything to say.
+_SUSPECT = re.compile(r"""[<\]{"'`]""")
 _HANDLE = re.compile(r"^@?[\w.\-]{1,100}$")
-_MARKDOWN_HINT = re.compile(r"[<{&]|\]\s*[(:\[]|^\s{0,3}\[[^\]]+\]:", re.M)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# The start of every URL a Markdown link, image or reference definition gives.
+_INLINE_TARGET = re.compile(r"\]\(\s*<?\s*([^\s)>]*)")
+_REFERENCE_TARGET = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:\s*<?\s*(\S*)", re.M)
 
 
 def plain_text_problem(label: str, value: str) -> str | None:
@@ -471,12 +478,24 @@ def url_problem(label: str, value: str, schemes: Iterable[str] = SCHEMES) -> str
 _AUDITOR = None
 
 
+def _may_break_policy(text: str) -> bool:
+    """False when Markdown cannot make anything the policy refuses of `text`: no HTML but
+    comments, no attribute list, and every link's URL allowed. (Converting every post to
+    find nothing was most of `catalyst check`'s time on a large site.)"""
+    if "{" in text or ("<" in text and "<" in _COMMENT.sub("", text)):
+        return True
+    urls = _INLINE_TARGET.findall(text) if "](" in text else []
+    if "]:" in text:
+        urls += _REFERENCE_TARGET.findall(text)
+    return not all(safe_url(url) for url in urls)
+
+
 def markdown_violations(text: str) -> list[tuple[str, str]]:
     """`violations` of the HTML an editor's Markdown becomes (raw HTML, `attr_list`,
     links and images), with the site's Markdown extensions."""
     global _AUDITOR
-    if not _MARKDOWN_HINT.search(text):
-        return []  # no HTML, attribute list, entity or link: nothing to find
+    if not _may_break_policy(text):
+        return []
     import markdown
 
     if _AUDITOR is None:
@@ -512,57 +531,59 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
                 cursor = found
             add(path, found[0] if found else first, f"{label}: {message}")
 
-    def walk(item, path: str, lines: list[str], loc: tuple, body_line: int, meta_end: int):
+    def walk(item, path: str, loc: tuple, file: list) -> None:
+        """Every text field of a model, by kind. `file` is [lines, front matter's end],
+        filled in only when a Markdown field needs it."""
         values = dict(item)
         values.update(item.model_extra or {})
         model = type(item).__name__
         for name, value in values.items():
             here = (*loc, name)
-            qualified = f"{model}.{name}"
-            label = _dotted(here)
-            line = library.line_of(path, here)
             if isinstance(value, BaseModel):
-                walk(value, path, lines, here, body_line, meta_end)
+                walk(value, path, here, file)
             elif isinstance(value, list):
                 for n, entry in enumerate(value):
                     if isinstance(entry, BaseModel):
-                        walk(entry, path, lines, (*here, n), body_line, meta_end)
+                        walk(entry, path, (*here, n), file)
                     elif isinstance(entry, str) and name not in _NOT_TEXT:
-                        at = library.line_of(path, (*here, n))
-                        text_problem(path, f"{label}[{n}]", entry, at)
+                        text_problem(path, (*here, n), plain_text_problem, entry)
             elif isinstance(value, dict) and name == "social":
                 for network, handle in value.items():
-                    at = library.line_of(path, (*here, network))
                     if not _HANDLE.match(str(handle)):
-                        add(path, at, f"{label}.{network}: '{handle}' is not a handle "
+                        add(path, library.line_of(path, (*here, network)),
+                            f"{_dotted(here)}.{network}: '{handle}' is not a handle "
                             "(letters, digits, '_', '.' and '-' only)")
-            elif not isinstance(value, str) or name in _NOT_TEXT or qualified in _NOT_TEXT:
+            elif not isinstance(value, str) or name in _NOT_TEXT or f"{model}.{name}" in _NOT_TEXT:
                 continue
-            elif name == "body" and not loc:
-                markdown(path, "body", value, body_line, lines, len(lines))
-            elif qualified in MARKDOWN_FIELDS:
-                markdown(path, label, value, line, lines, meta_end)
+            elif (name == "body" and not loc) or f"{model}.{name}" in MARKDOWN_FIELDS:
+                if not _may_break_policy(value):
+                    continue
+                if not file:
+                    lines = files.get(path, "").split("\n")
+                    file += [lines, _front_matter_end(lines)]
+                lines, meta_end = file
+                if name == "body" and not loc:
+                    markdown(path, "body", value, meta_end + 1, lines, len(lines))
+                else:
+                    markdown(path, _dotted(here), value, library.line_of(path, here), lines,
+                             meta_end)
             elif name in URL_FIELDS:
-                message = url_problem(label, value)
-                if message:
-                    add(path, line, message)
+                text_problem(path, here, url_problem, value)
             else:
-                text_problem(path, label, value, line)
+                text_problem(path, here, plain_text_problem, value)
 
-    def text_problem(path: str, label: str, value: str, line: int) -> None:
-        message = plain_text_problem(label, value)
+    def text_problem(path: str, loc: tuple, rule, value: str) -> None:
+        if rule is plain_text_problem and not _SUSPECT.search(value):
+            return
+        message = rule(_dotted(loc), value)
         if message:
-            add(path, line, message)
+            add(path, library.line_of(path, loc), message)
 
-    seen: set[str] = set()
     for group in (library.posts, library.resources, library.catalyzers, library.issues):
         for item in group.values():
-            seen.add(item.source)
-            lines = files.get(item.source, "").split("\n")
-            meta_end = _front_matter_end(lines)
-            if isinstance(item, BaseModel):
-                walk(item, item.source, lines, (), meta_end + 1, meta_end)
-    for path, shown in _hand_written(settings, library):
+            walk(item, item.source, (), [])
+    pages = _hand_written(settings, library)
+    for path, shown in pages:
         meta, body, body_line, index = _read_page(path, shown, files.get(shown))
         for key, value in meta.items():
             line = index.get((key,), 1)
@@ -571,15 +592,17 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
                 if message:
                     add(shown, line, message)
             elif isinstance(value, str) and key not in _META_INSTRUCTIONS:
-                text_problem(shown, key, value, line)
+                message = plain_text_problem(key, value)
+                if message:
+                    add(shown, line, message)
         lines = files.get(shown, "").split("\n")
         markdown(shown, "body", body, body_line, lines, len(lines))
-    problems += template_problems(settings, library)
+    problems += template_problems(settings, library, pages)
     problems += _authors_problems(settings)
     return problems
 
 
-def template_problems(settings, library) -> list:
+def template_problems(settings, library, pages: list | None = None) -> list:
     """Pages and posts asking for a theme template other than the page's and the blog's
     (Material's redirect.html, say, would run a front-matter value as script). Unlike the
     rest of the policy this cannot be sanitised, so the build refuses it too."""
@@ -597,7 +620,7 @@ def template_problems(settings, library) -> list:
     for post in library.posts.values():
         template = getattr(post, "template", None) or (post.model_extra or {}).get("template")
         check(post.source, library.line_of(post.source, ("template",)), template)
-    for path, shown in _hand_written(settings, library):
+    for path, shown in _hand_written(settings, library) if pages is None else pages:
         meta, _, _, index = _read_page(path, shown, None)
         check(shown, index.get(("template",), 1), meta.get("template"))
     return problems
@@ -611,17 +634,26 @@ def _hand_written(settings, library) -> list:
         for group in (library.posts, library.resources, library.catalyzers)
         for item in group.values()
     }
-    data = ("blog/posts/", "resources/", "catalyzers/")
+    docs = settings.docs_dir
+    # Content the model loads (checked field by field, or reported broken): only an index
+    # page in these folders is hand-written. Not walking them keeps this quick.
+    data = {docs / "blog" / "posts", docs / "resources", docs / "catalyzers"}
+    found = []
+    for folder, subfolders, names in os.walk(docs):
+        here = Path(folder)
+        if here in data:
+            subfolders.clear()
+            names = [n for n in names if n == "index.md"]
+        subfolders.sort()
+        found += [here / n for n in sorted(names) if n.endswith(".md")]
     pages = []
-    for path in sorted(settings.docs_dir.rglob("*.md")):
-        uri = path.relative_to(settings.docs_dir).as_posix()
+    for path in found:
         try:
             shown = path.relative_to(settings.root).as_posix()
         except ValueError:
             shown = path.as_posix()
-        if shown in loaded or (uri.startswith(data) and not uri.endswith("index.md")):
-            continue  # content the model loads: checked field by field, or reported broken
-        pages.append((path, shown))
+        if shown not in loaded:
+            pages.append((path, shown))
     return pages
 
 
