@@ -111,6 +111,8 @@ A [Markdown link](javascript:alert(document.domain)) (m29).
 
 <button formaction="javascript:alert('m38')">button</button>
 
+<p id="__config">{"base": "/", "search": "data:text/javascript,alert('m65')"}</p>
+
 The letter ends.
 """
 
@@ -171,6 +173,8 @@ The excerpt <img src="https://example.org/a.png" onerror="alert('m56')">.
 <iframe src="https://evil.example/m59"></iframe>
 
 <a href="data:text/html,<script>alert('m60')</script>">data</a>
+
+## A heading that wants the theme's id (m66) { #__config }
 """
 
 AUTHORS = """authors:
@@ -308,6 +312,9 @@ def unsafe(document: Path, site: Path | None, theme: set[str]) -> list[str]:
             found.append(f"{where} meta refresh")
         if tag == "meta" and scheme_of(element.get("content", "")).startswith(BAD_SCHEMES):
             found.append(f"{where} meta content {element.get('content')}")
+        theme_id = f"id {tag} {element.get('id')}"
+        if element.get("id", "").startswith("__") and theme_id not in theme:
+            found.append(f"{where} takes the theme's id {element.get('id')!r}")
         if tag == "style" and css_is_bad(element.text or ""):
             found.append(f"{where} {element.text!r}")
         for name, value in element.attrib.items():
@@ -334,15 +341,16 @@ def theme(built_site: Path) -> set[str]:
         root = lxml_html.parse(str(page)).getroot()
         found |= {normalised_script(s.text) for s in root.iter("script") if s.get("src") is None}
         found |= {theme_form(form) for form in root.iter("form")}
+        found |= {f"id {el.tag} {el.get('id')}" for el in root.xpath("//*[starts-with(@id,'__')]")}
     return found
 
 
 # ---------------------------------------------------------------------------- the tests
 
 
-def test_the_corpus_has_at_least_40_distinct_markers_in_every_kind_of_file():
+def test_the_corpus_has_at_least_60_distinct_markers_in_every_kind_of_file():
     found = markers()
-    assert len(found) >= 40
+    assert len(found) >= 60
     assert {path for path, _ in found.values()} == set(FILES)
 
 
@@ -593,16 +601,17 @@ def test_the_detector_finds_each_kind_of_injection(tmp_path):
     page.write_text(
         "<html><head><meta http-equiv=refresh content='0;url=x'>"
         "<meta property=og:image content='javascript:x'></head><body>"
-        "<script>alert(1)</script><p onclick=alert(1)>x</p><a href=' jav&#x61;script:x'>y</a>"
+        "<script>alert(1)</script><p id=__config onclick=alert(1)>x</p>"
+        "<a href=' jav&#x61;script:x'>y</a>"
         "<img srcset='https://a.org/a.png 1x, data:x 2x'><iframe></iframe>"
         "<form action='https://evil.example/'></form><p style='background:url(javascript:x)'>"
         "</p><style>p{width:expression(1)}</style></body></html>",
         encoding="utf-8",
     )
     found = unsafe(page, tmp_path, set())
-    for what in ("meta refresh", "meta content", "inline script", "event handler onclick",
-                 "href=", "srcset=", "<iframe> is there", "a form to", "style 'background",
-                 "<style>"):
+    for what in ("takes the theme's id '__config'", "meta refresh", "meta content",
+                 "inline script", "event handler onclick", "href=", "srcset=",
+                 "<iframe> is there", "a form to", "style 'background", "<style>"):
         assert any(what in problem for problem in found), (what, found)
 
 

@@ -106,6 +106,10 @@ URL_ATTRIBUTES = frozenset(
     }
 )  # fmt: skip
 
+# Ids the theme's script looks up (Material reads its settings, the search worker's address
+# among them, from the first element with id `__config`): content may not take them.
+_THEME_IDS = ("__",)
+
 # The one style content may set: a table column's alignment (the `tables` extension).
 _STYLE = re.compile(r"^\s*text-align\s*:\s*(left|right|center|justify)\s*;?\s*$", re.I)
 # C0 controls, space, DEL and the invisible format characters a browser skips or rejects.
@@ -156,8 +160,10 @@ def _style_urls(css: str) -> list[str]:
 
 
 def _filter(element: str, attribute: str, value: str) -> str | None:
-    """The checks nh3's options cannot say: the style allowlist, and URLs judged by
-    `safe_url` (the same function the email's last guard uses)."""
+    """The checks nh3's options cannot say: the style allowlist, ids the theme owns, and
+    URLs judged by `safe_url` (the same function the email's last guard uses)."""
+    if attribute == "id" and value.startswith(_THEME_IDS):
+        return None
     if attribute == "style":
         return value if _STYLE.match(value) else None
     if attribute in URL_ATTRIBUTES and not safe_url(value):
@@ -324,6 +330,9 @@ def violations(fragment: str) -> list[tuple[str, str]]:
             if name not in allowed:
                 what = "an event handler" if name.startswith("on") else "not allowed"
                 found.append((f"attribute '{name}' on <{tag}> is {what}", name))
+            elif name == "id" and value.startswith(_THEME_IDS):
+                found.append((f"id '{value}' is reserved for the theme (ids may not start "
+                              "with '__')", value))
             elif name == "style" and not _STYLE.match(value):
                 found.append((f"style '{value}' is not allowed (only text-align)", value))
             elif name in URL_ATTRIBUTES and not safe_url(value):
@@ -450,7 +459,8 @@ _HANDLE = re.compile(r"^@?[\w.\-]{1,100}$")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 # The start of every URL a Markdown link, image or reference definition gives.
 _INLINE_TARGET = re.compile(r"\]\(\s*<?\s*([^\s)>]*)")
-_REFERENCE_TARGET = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:\s*<?\s*(\S*)", re.M)
+# Any indentation: a definition inside a list item is indented too.
+_REFERENCE_TARGET = re.compile(r"^\s*\[[^\]\n]+\]:\s*<?\s*(\S*)", re.M)
 
 
 def plain_text_problem(label: str, value: str) -> str | None:
