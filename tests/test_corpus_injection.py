@@ -409,6 +409,31 @@ def test_the_email_and_its_web_copy_carry_no_script(hostile_build):
         assert not root.xpath("//script | //style[position() > 1]")
 
 
+def test_the_feeds_carry_no_script(hostile_build, tmp_path):
+    """RSS descriptions and JSON Feed content are HTML to a feed reader: they are checked
+    as pages are."""
+    import json
+
+    from lxml import etree
+
+    site, _ = hostile_build
+    fragments = []
+    for feed in sorted(site.glob("feed_rss_*.xml")):
+        fragments += [item.findtext("description") or "" for item in
+                      etree.parse(str(feed)).getroot().iter("item")]
+    for feed in sorted(site.glob("feed_json_*.json")):
+        fragments += [item.get("content_html") or "" for item in
+                      json.loads(feed.read_text(encoding="utf-8"))["items"]]
+    assert len(fragments) == 4 and all(fragments)
+    for n, fragment in enumerate(fragments):
+        page = tmp_path / f"item-{n}.html"
+        page.write_text(f"<html><body>{fragment}</body></html>", encoding="utf-8")
+        assert unsafe(page, None, set()) == []
+        assert lxml_html.parse(str(page)).getroot().text_content().strip() == (
+            "\"><script>alert('m54')</script>"
+        )
+
+
 def text_of(element) -> str:
     """An element's text as a reader sees it (less the heading's permalink sign)."""
     parts = [element.text or ""]

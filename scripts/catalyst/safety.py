@@ -279,7 +279,9 @@ def escape_meta(meta: dict) -> list[str]:
 
 def _escape_value(value):
     if isinstance(value, str):
-        return html.escape(value, quote=True)
+        # Not `'`: the theme quotes attributes with `"`, and the feeds (which escape again)
+        # would show an apostrophe as `&#x27;`.
+        return html.escape(value, quote=False).replace('"', "&quot;")
     if isinstance(value, list):
         return [_escape_value(v) for v in value]
     if isinstance(value, dict):
