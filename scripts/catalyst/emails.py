@@ -504,7 +504,9 @@ def _toolchain() -> dict:
         code.update(module.name.encode() + b"\0" + module.read_bytes())
     versions = {
         name: metadata.version(name)
-        for name in ("premailer", "cssutils", "lxml", "jinja2", "markdown", "pymdown-extensions")
+        for name in (
+            "premailer", "cssutils", "lxml", "jinja2", "markdown", "pymdown-extensions", "nh3"
+        )
     }
     return {"catalyst": __version__, "code": code.hexdigest(), "libraries": versions}
 
