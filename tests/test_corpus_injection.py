@@ -801,3 +801,88 @@ def test_each_email_fragment_is_sanitised_and_its_text_part_keeps_only_text():
     text = render.markdown_to_text(source)
     assert "<" not in text and "javascript" not in text and "color:red" not in text
     assert "bold" in text and "a link" in text
+
+
+LEGITIMATE = """---
+date: 2023-07-01
+authors:
+  - devin
+categories:
+  - Leadership
+slug: what-editors-write
+description: "Teams & trust: what's \\"learner-centered\\"? A 1st look <3"
+---
+
+# What editors write: tables, quotes & code
+
+An *opening* with **emphasis**, a [page of the site](../../index.md), a
+[mail](mailto:catalyst@example.org), a [phone](tel:+15555550100), an
+[outside link](https://example.org/a_(b)?c=1&d=2 "Its title") and HTML.[^1]
+
+<!-- more -->
+
+## A heading with its own id { #own-id .wide }
+
+| Left | Centre |
+| :--- | :----: |
+| a    |   b    |
+
+<figure class="pull-quote" markdown>
+> A quote.
+<figcaption>— <cite>Someone</cite></figcaption>
+</figure>
+
+<details><summary>More</summary><p>Hidden <abbr title="Learning Designer">LD</abbr>.</p></details>
+
+<img src="../../assets/images/logo.svg" alt="The logo" width="120" height="40">
+
+```html
+<script>alert("this is an example in a code block")</script>
+```
+
+Inline `<script>` in code, and <kbd>Ctrl</kbd>+<kbd>C</kbd>, H<sub>2</sub>O, x<sup>2</sup>.
+
+*[HTML]: Hyper Text Markup Language
+[^1]: A footnote.
+"""
+
+
+def test_what_editors_legitimately_write_passes_check_and_renders_whole(project, tmp_path):
+    from catalyst import check
+    from catalyst.config import load_settings
+    from conftest import mkdocs_build
+
+    post = project / "content" / "blog" / "posts" / "what-editors-write.md"
+    post.write_text(LEGITIMATE, encoding="utf-8")
+    errors = [p for p in check.run(load_settings(project / "mkdocs.yml")) if p.level == "error"]
+    assert errors == []
+    result = mkdocs_build(project / "mkdocs.yml", tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    page = next((tmp_path / "site" / "blog" / "2023" / "07").glob("*/index.html"))
+    root = lxml_html.parse(str(page)).getroot()
+    article = root.xpath("//article")[0]
+    hrefs = [a.get("href") for a in article.xpath(".//a")]
+    assert "mailto:catalyst@example.org" in hrefs and "tel:+15555550100" in hrefs
+    assert "https://example.org/a_(b)?c=1&d=2" in hrefs and "../../../../" in hrefs
+    assert article.xpath(".//h2[@id='own-id'][contains(@class, 'wide')]")
+    assert article.xpath(".//th[@style]")[1].get("style").replace(" ", "") == "text-align:center;"
+    assert article.xpath(".//figure[@class='pull-quote']/figcaption/cite")
+    assert article.xpath(".//details/summary") and article.xpath(".//abbr[@title]")
+    assert article.xpath(".//img[@alt='The logo'][@width='120'][@height='40']")
+    assert article.xpath(".//div[@class='footnote']//li[starts-with(@id, 'fn:')]")
+    code = " ".join(article.xpath(".//pre//code")[0].text_content().split())
+    assert code == '<script>alert("this is an example in a code block")</script>'
+    assert article.xpath(".//kbd") and article.xpath(".//sub") and article.xpath(".//sup")
+    description = root.xpath("//meta[@name='description']")[0].get("content")
+    assert description == "Teams & trust: what's \"learner-centered\"? A 1st look <3"
+    assert unsafe(page, tmp_path / "site", set(_theme_of(tmp_path / "site"))) == []
+
+
+def _theme_of(site: Path) -> set[str]:
+    found = set()
+    for page in site.rglob("*.html"):
+        root = lxml_html.parse(str(page)).getroot()
+        found |= {normalised_script(s.text) for s in root.iter("script") if s.get("src") is None}
+        found |= {theme_form(form) for form in root.iter("form")}
+        found |= {f"id {el.tag} {el.get('id')}" for el in root.xpath("//*[starts-with(@id,'__')]")}
+    return found
