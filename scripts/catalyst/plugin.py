@@ -17,7 +17,6 @@ excerpt is sanitised, and the blog's authors file is escaped. These run whether 
 from __future__ import annotations
 
 import concurrent.futures
-import html
 import logging
 import os
 from pathlib import Path
@@ -231,7 +230,7 @@ def _escape_authors(blog_plugin) -> None:
         for name in ("name", "description"):
             value = author.get(name)
             if isinstance(value, str):
-                author[name] = html.escape(value, quote=True)
+                author[name] = safety.escape_text(value)
         for name in ("avatar", "url"):
             value = author.get(name)
             if isinstance(value, str) and not safety.safe_url(value):

@@ -277,11 +277,15 @@ def escape_meta(meta: dict) -> list[str]:
     return refused
 
 
+def escape_text(value: str) -> str:
+    """Text for the theme, which prints it raw: `& < > "` escaped. Not `'`: the theme quotes
+    attributes with `"`, and the feeds (which escape again) would show it as `&#x27;`."""
+    return html.escape(value, quote=False).replace('"', "&quot;")
+
+
 def _escape_value(value):
     if isinstance(value, str):
-        # Not `'`: the theme quotes attributes with `"`, and the feeds (which escape again)
-        # would show an apostrophe as `&#x27;`.
-        return html.escape(value, quote=False).replace('"', "&quot;")
+        return escape_text(value)
     if isinstance(value, list):
         return [_escape_value(v) for v in value]
     if isinstance(value, dict):
