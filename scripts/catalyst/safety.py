@@ -14,7 +14,8 @@ of that policy, used at every point where content becomes output:
   cannot end the link they are in.
 - `escape_meta` escapes the front matter MkDocs and Material print raw in the theme.
 - `document_problems` is the email's last guard over the finished HTML.
-- `problems` is `catalyst check`'s view of the same policy, with each file and line.
+- `content_problems` is `catalyst check`'s view of the same policy, with each file and
+  line; `template_problems`, the part the build refuses too.
 
 What is allowed is what editors need (see content/editors-guide.md, "HTML and links"),
 plus what Markdown's extensions draw (icons as inline SVG, table alignment); what the
@@ -26,7 +27,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import quote
@@ -249,7 +249,7 @@ def path_segment(value: str) -> str:
 # Keys MkDocs and Material read as instructions rather than print: their values stay as they
 # are (`template` is checked on its own: it chooses which theme template renders the page).
 _META_INSTRUCTIONS = frozenset({"template", "hide", "search", "date", "slug", "categories",
-                                "authors", "draft", "pin", "readtime", "links", "icon"})
+                                "authors", "draft", "pin", "readtime", "icon"})
 # Templates a page may ask for: the theme's page and Material's blog views. Any other (such
 # as Material's redirect.html) could run front-matter text as script.
 TEMPLATES = frozenset({"main.html", "blog.html", "blog-post.html", "blog-archive.html",
@@ -299,6 +299,7 @@ def _escape_value(value):
 def violations(fragment: str) -> list[tuple[str, str]]:
     """What in an HTML fragment the policy does not allow, as (message, text to look for in
     the source), in document order. `clean` would remove each of them."""
+    from lxml import etree as lxml_etree
     from lxml import html as lxml_html
 
     found: list[tuple[str, str]] = []
@@ -306,7 +307,7 @@ def violations(fragment: str) -> list[tuple[str, str]]:
         return found
     try:
         root = lxml_html.fragment_fromstring(fragment, create_parent="div")
-    except (ValueError, etree.ParseError):  # pragma: no cover - lxml parses any string
+    except (ValueError, lxml_etree.ParserError):  # pragma: no cover - lxml reads any string
         return [("HTML that cannot be read", fragment[:40])]
     for element in root.iter():
         # HTML that Markdown did not read as HTML (an unquoted `onload=alert(1)`) is shown
