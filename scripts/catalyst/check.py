@@ -3,8 +3,8 @@
 The content model's rules (schema, references, images, alt text, symlinks, bounds),
 placeholders (`catalyst.placeholders`: a `TODO:` left by `catalyst new`, example addresses,
 sample ids and images marked as placeholders), internal links and images, the editor
-warnings of `lint`, email size budgets and, on request, external links. Nothing here
-prints: the CLI shows the problems.
+warnings of `lint`, the content HTML policy (`safety`), email size budgets and, on
+request, external links. Nothing here prints: the CLI shows the problems.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from . import content, emails, links, lint, paths, placeholders
+from . import content, emails, links, lint, paths, placeholders, safety
 from .config import Settings
 from .model import Problem
 from .pages import generated_pages
@@ -72,6 +72,7 @@ def run(
     problems += lint.problems(library, texts)
     site = links.Site(library, settings, generated_pages(library) | {"index.md"})
     problems += links.internal_problems(texts, site)
+    problems += safety.content_problems(settings, library, texts)
     if not _errors(problems):  # emails of broken content would only repeat its errors
         problems += emails.budget_problems(settings, library)
     if external:

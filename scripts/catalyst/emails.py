@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 import jinja2
 import markupsafe
 
-from . import __version__, render
+from . import __version__, render, safety
 from .config import Settings
 from .errors import CatalystError
 from .model import KIND_LABELS, Catalyzer, Issue, Library, Post, Problem, Resource
@@ -389,17 +389,27 @@ def _inline_css(html: str, css: str) -> str:
 
 
 def _check_urls(html: str, issue: Issue, settings: Settings) -> None:
-    """A last guard over every href and src, including those in Outlook's comments."""
-    allowed = ("https://", "mailto:", "tel:")
+    """The last guard, over the finished HTML (after premailer) parsed as a browser would,
+    Outlook's conditional comments included: no script, frame, object, form or meta
+    refresh, no event handler, and every URL (href, src, srcset, action, background,
+    poster, CSS url()...), entities decoded and invisible characters removed, is https,
+    mailto, tel or a merge tag."""
+    allowed = tuple(f"{scheme}:" for scheme in safety.EMAIL_SCHEMES if scheme != "https")
+    allowed += ("https://",)
     if _is_preview(settings.site_url):
         # `mkdocs serve` sets site_url to its own http:// address: the preview's copy of
         # the email links to the preview. The email that is sent is built from mkdocs.yml.
         allowed += (settings.site_url,)
-    for _, url in _URL_ATTRIBUTE.findall(html):
-        url = markupsafe.Markup(url).unescape()
-        if url.startswith(allowed) or MERGE_TAG.fullmatch(url):
-            continue
-        raise EmailError(issue.source, f"'{url}' is not an absolute https:// address")
+
+    def url_problem(url: str) -> str | None:
+        if MERGE_TAG.fullmatch(url.strip()) or safety.visible(url).lower().startswith(allowed):
+            return None
+        return f"'{url}' is not an absolute https:// address"
+
+    problems = safety.document_problems(html, url_problem)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise EmailError(issue.source, problems[0] + more)
 
 
 def _is_preview(site_url: str) -> bool:
@@ -463,8 +473,8 @@ def _render(settings: Settings, library: Library, month: str) -> tuple[RenderedE
     links = Links(settings, library, issue)
     context = _context(settings, library, issue, links)
     html = _render_template(settings, "issue.html.j2", context, issue)
-    _check_urls(html, issue, settings)
     html = _inline_css(html, _read_template(settings, "email.css"))
+    _check_urls(html, issue, settings)
     _check_style(html, settings)
     text = _tidy_text(_render_template(settings, "issue.txt.j2", context, issue))
     email = RenderedEmail(
@@ -497,7 +507,9 @@ def _toolchain() -> dict:
         code.update(module.name.encode() + b"\0" + module.read_bytes())
     versions = {
         name: metadata.version(name)
-        for name in ("premailer", "cssutils", "lxml", "jinja2", "markdown", "pymdown-extensions")
+        for name in (
+            "premailer", "cssutils", "lxml", "jinja2", "markdown", "pymdown-extensions", "nh3"
+        )
     }
     return {"catalyst": __version__, "code": code.hexdigest(), "libraries": versions}
 

@@ -3,8 +3,14 @@
 Resources, catalyzers, the issue archive, each issue's page and the home page's
 generated block are rendered here from Jinja2 templates in `templates/pages/`. The
 MkDocs plugin only registers the results as files, so another generator could use
-them as they are. Text from front matter is HTML-escaped (valid in Markdown too);
-Markdown bodies written by editors pass through as Markdown.
+them as they are.
+
+Front matter reaches the Markdown in three ways, and only these (`catalyst.safety`):
+every `{{ value }}` is plain text, shown as typed (HTML-escaped, and every character
+Markdown or `attr_list` would read written as an entity: a title `Trust { onclick=... }`
+stays text); URLs go through `url()`/`link()`/`resource_href()`, which check the scheme
+and percent-encode what could end a link; Markdown fields (`body`, `summary`, `text`,
+`intro`) are marked `| safe` and stay Markdown. The plugin then sanitises the HTML.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import jinja2
 import markupsafe
 
+from . import safety
 from .config import Settings
 from .emails import site_copy_path
 from .model import (
@@ -108,6 +115,18 @@ def first_paragraph(markdown: str) -> str:
     return markdown.strip().split("\n\n", 1)[0]
 
 
+def _plain(value):
+    """Jinja's `finalize`: every value a template prints is plain text unless marked safe."""
+    if isinstance(value, markupsafe.Markup):
+        return value
+    return safety.markdown_text(value)
+
+
+SUBSCRIBE_SLOT = '<div id="catalyst-subscribe"></div>'
+"""Where the home page's subscribe form goes: the plugin puts the form in after the page's
+HTML is sanitised (content may not hold forms; this one is the site's own)."""
+
+
 def subscribe_honeypot(url: str | None) -> str | None:
     """Mailchimp's bot trap field is named b_<u>_<id> after the form's own ids."""
     if not url:
@@ -130,6 +149,7 @@ class SitePages:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            finalize=_plain,
         )
         self.env.filters["indent_md"] = _indent
         self.env.filters["meta"] = _meta
@@ -140,11 +160,13 @@ class SitePages:
             kind_plural=KIND_PLURALS,
             kinds=RESOURCE_KINDS,
             initials=initials,
+            url=safety.markdown_url,
+            social_url=social_url,
+            subscribe_slot=markupsafe.Markup(SUBSCRIBE_SLOT),
             email_path=issue_email,
             issue_image=issue_image,
             settings=settings,
             library=library,
-            honeypot=subscribe_honeypot(settings.subscribe_url),
             is_resources=lambda s: s.kind == "resources",
             upcoming=self.upcoming,
             upcoming_banner=self.upcoming_banner,
@@ -174,18 +196,23 @@ class SitePages:
         return self.settings.docs_uri(item.source)
 
     def _context(self, page: str) -> dict:
-        def link(target) -> str:
-            """A Markdown link to a source file: MkDocs resolves it and checks it exists."""
+        def link(target) -> markupsafe.Markup:
+            """A Markdown link to a source file: MkDocs resolves it and checks it exists.
+            (An image given as an absolute URL stays that URL.)"""
             uri = target if isinstance(target, str) else self.src(target)
-            return posixpath.relpath(uri, posixpath.dirname(page) or ".")
+            if safety.url_scheme(uri) or uri.startswith("//"):
+                return safety.markdown_url(uri)
+            return safety.markdown_url(posixpath.relpath(uri, posixpath.dirname(page) or "."))
 
-        def href(path: str) -> str:
+        def href(path: str) -> markupsafe.Markup:
             """A raw link to a file of the built site that MkDocs does not know about."""
-            return posixpath.relpath(path, self.page_dir(page)) if path else "."
+            return safety.markdown_url(
+                posixpath.relpath(path, self.page_dir(page)) if path else "."
+            )
 
-        def resource_href(resource: Resource) -> str:
+        def resource_href(resource: Resource) -> markupsafe.Markup:
             post = self.library.post_for(resource)
-            return link(post) if post else resource.url
+            return link(post) if post else safety.markdown_url(resource.url)
 
         return {"page": page, "link": link, "href": href, "resource_href": resource_href}
 
@@ -258,6 +285,18 @@ class SitePages:
     def expand_home(self, markdown: str, page: str = "index.md") -> str:
         return markdown.replace(HOME_MARKER, self.home(page))
 
+    def subscribe_form(self) -> str:
+        """The subscribe form's HTML (empty without a `subscribe_url`): plain HTML, not
+        Markdown, so its values are HTML-escaped only."""
+        url = self.settings.subscribe_url
+        if not url or not safety.safe_url(url, ("https",)):
+            return ""
+        honeypot = subscribe_honeypot(url)
+        return self.env.get_template("subscribe.html.j2").render(
+            action=markupsafe.Markup(markupsafe.escape(url)),
+            honeypot=markupsafe.Markup(markupsafe.escape(honeypot)) if honeypot else None,
+        )
+
 
 def _neighbours(items: list) -> list[tuple]:
     """(newer, item, older) for each item of a newest-first list."""
@@ -265,15 +304,30 @@ def _neighbours(items: list) -> list[tuple]:
     return list(zip(padded[:-2], items, padded[2:], strict=True))
 
 
+def social_url(network: str, handle: str) -> markupsafe.Markup | None:
+    """The profile URL of a handle on a network the pages link to, or None."""
+    base = {
+        "twitter": "https://x.com/",
+        "x": "https://x.com/",
+        "linkedin": "https://www.linkedin.com/in/",
+    }.get(network)
+    if base is None:
+        return None
+    return safety.markdown_url(base + safety.path_segment(str(handle).lstrip("@")))
+
+
 def _meta(value) -> markupsafe.Markup:
-    """A front-matter value: HTML-escaped (themes print meta raw), quoted as JSON (valid YAML)."""
-    return markupsafe.Markup(json.dumps(str(markupsafe.escape(value)), ensure_ascii=False))
+    """A front-matter value, quoted as JSON (valid YAML). The plugin HTML-escapes every
+    page's front matter before the theme prints it (`safety.escape_meta`)."""
+    return markupsafe.Markup(json.dumps(str(value), ensure_ascii=False))
 
 
 def _indent(text, width: int = 4) -> markupsafe.Markup:
-    """Indent a block for a Markdown list item; escapes plain text, keeps Markup as is."""
+    """Indent a block for a Markdown list item; plain text is made plain (one line),
+    Markup (Markdown marked safe) is kept as is."""
     pad = " " * width
-    text = markupsafe.escape(text)
+    if not isinstance(text, markupsafe.Markup):
+        text = safety.markdown_text(text)
     return markupsafe.Markup(
         "\n".join(pad + line if line.strip() else "" for line in text.splitlines())
     )

@@ -13,6 +13,11 @@ Publishing follows the core's one rule (`model.live_at`) at the build's moment
 it. `mkdocs serve` and `catalyst build --preview` (`preview = True`) keep what is
 upcoming and mark it. The RSS plugin is kept off the network and its channel dates
 come from the content, so two builds of one commit give the same feeds.
+
+It is also where the content HTML policy (`catalyst.safety`) meets MkDocs: every page's
+front matter is HTML-escaped before the theme prints it, every page's HTML and every blog
+excerpt is sanitised, and the blog's authors file is escaped. These run whether or not
+`catalyst check` did.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import logging
 import os
 import re
 from email.utils import format_datetime
+from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -29,10 +35,10 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import content, emails, fastblog
+from . import content, emails, fastblog, safety
 from .config import PluginConfig, Settings
 from .model import ClockError
-from .pages import CATALYZERS_PAGE, ISSUES_PAGE, SitePages
+from .pages import CATALYZERS_PAGE, ISSUES_PAGE, SUBSCRIBE_SLOT, SitePages
 
 log = logging.getLogger("mkdocs.plugins.catalyst")
 ARCHIVES = {"issues": ISSUES_PAGE, "catalyzers": CATALYZERS_PAGE}
@@ -83,6 +89,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             )
         except ClockError as error:
             raise PluginError(str(error)) from None
+        problems += safety.template_problems(self.settings, library)
         errors = [p for p in problems if p.level == "error"]
         for problem in problems:
             if problem.level == "warning":
@@ -129,6 +136,8 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             inclusion = _inclusion(src_uri)
             files.append(File.generated(config, src_uri, content=markdown, inclusion=inclusion))
         self._files = files
+        for blog in fastblog.blog_plugins(config):
+            _escape_authors(blog)
         return files
 
     # A page per issue and catalyzer is left out of the nav: every page of the site renders
@@ -167,9 +176,10 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
     # Every page's Markdown has been read (excerpts exist); no view is rendered yet.
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
         self._pages_done, self._pages_total = 0, len(files.documentation_pages())
-        if self.config.blog_speedups:
-            for blog in fastblog.blog_plugins(config):
+        for blog in fastblog.blog_plugins(config):
+            if self.config.blog_speedups:
                 fastblog.speed_up_excerpts(blog)
+            _sanitise_excerpts(blog)
         self._tame_feeds(config)
         return env
 
@@ -202,7 +212,13 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
                 for feed in (plugin.feed_created, plugin.feed_updated):
                     feed.pubDate = feed.buildDate = stamp
 
+    # Before the blog plugin (-50) makes excerpts that share the post's front matter.
     def on_page_markdown(self, markdown: str, *, page: Page, config, files) -> str:
+        if not getattr(page, "_catalyst_escaped", False):
+            refused = safety.escape_meta(page.meta)
+            page._catalyst_escaped = True
+            if refused:
+                raise PluginError("\n".join(self._at(page, message) for message in refused))
         if page.file.src_uri == "index.md":
             return self.site_pages.expand_home(markdown, page.file.src_uri)
         post = self._posts.get(page.file.src_uri)
@@ -211,6 +227,31 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             if banner:
                 return _after_title(markdown, str(banner))
         return markdown
+
+    # Before the RSS plugin (-75) reads the HTML for its feeds.
+    def on_page_content(self, html: str, *, page: Page, config, files) -> str:
+        html = safety.clean(html)
+        if page.file.src_uri == "index.md":
+            html = html.replace(SUBSCRIBE_SLOT, self.site_pages.subscribe_form(), 1)
+        return html
+
+    def _at(self, page: Page, message: str) -> str:
+        """`path:line: error: message` for a front-matter key of a page's source file."""
+        path = page.file.abs_src_path
+        if not path:
+            return f"{page.file.src_uri}:1: error: {message}"
+        key = message.split(":", 1)[0]
+        try:
+            shown = Path(path).resolve().relative_to(self.settings.root).as_posix()
+        except ValueError:
+            shown = page.file.src_uri
+        line = 1
+        with open(path, encoding="utf-8", errors="replace") as source:
+            for number, text in enumerate(source, 1):
+                if text.startswith(f"{key}:"):
+                    line = number
+                    break
+        return f"{shown}:{line}: error: {message}"
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         # Unchanged issues come from the email cache, so `mkdocs serve` reloads stay quick.
@@ -249,3 +290,39 @@ def _after_title(markdown: str, block: str) -> str:
     at = heading.end()
     rest = markdown[at:].lstrip("\n")
     return f"{markdown[:at]}\n\n{block}\n\n{rest}"
+
+
+def _sanitise_excerpts(blog_plugin) -> None:
+    """Sanitise each excerpt as it is rendered: the blog's views print them as they are."""
+    for post in getattr(getattr(blog_plugin, "blog", None), "posts", []):
+        excerpt = getattr(post, "excerpt", None)
+        if excerpt is None or getattr(excerpt, "_catalyst_clean", False):
+            continue
+        render = excerpt.render
+
+        def clean_render(page, separator, _excerpt=excerpt, _render=render):
+            _render(page, separator)
+            _excerpt.content = safety.clean(_excerpt.content)
+            if _excerpt.more:
+                _excerpt.more = safety.clean(_excerpt.more)
+
+        excerpt.render = clean_render
+        excerpt._catalyst_clean = True
+
+
+def _escape_authors(blog_plugin) -> None:
+    """The authors file is content too: names and descriptions are printed raw by the
+    theme, and avatars and links must not use a scheme outside the policy."""
+    for key, author in (getattr(blog_plugin, "authors", None) or {}).items():
+        if getattr(author, "_catalyst_escaped", False):
+            continue
+        for name in ("name", "description"):
+            value = author.get(name)
+            if isinstance(value, str):
+                author[name] = safety.escape_text(value)
+        for name in ("avatar", "url"):
+            value = author.get(name)
+            if isinstance(value, str) and not safety.safe_url(value):
+                log.warning(f"blog authors: {key}.{name}: {value!r} is not an allowed URL: ignored")
+                author[name] = "#" if name == "url" else ""
+        author._catalyst_escaped = True

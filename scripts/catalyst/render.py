@@ -9,6 +9,11 @@ same parse feeds both parts of the email: `markdown_to_html` for the HTML part a
 Mailchimp merge tags (`*|FNAME|*`) pass through untouched, never read as emphasis.
 A caller can pass `rewrite`, called with every element of the parsed tree before
 it is serialised: the email uses it to make links absolute and size images.
+
+Every fragment is sanitised by the content HTML policy (`catalyst.safety`): a link or
+image whose URL uses a scheme outside it loses that URL before `rewrite` sees it, and
+the HTML, raw HTML included, goes through `safety.clean`. The text part keeps only the
+text of raw HTML that the policy allows.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
+
+from . import safety
 
 EXTENSIONS = ("attr_list", "sane_lists", "pymdownx.smartsymbols")
 
@@ -50,6 +57,11 @@ class _Visit(Treeprocessor):
         self.root: etree.Element | None = None
 
     def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for name in ("href", "src"):
+                value = element.get(name)
+                if value is not None and not safety.safe_url(value):
+                    del element.attrib[name]
         if self.rewrite is not None:
             for element in list(root.iter()):
                 self.rewrite(element)
@@ -79,7 +91,7 @@ def _parse(rewrite: Rewrite | None) -> tuple[markdown.Markdown, _Visit]:
 def markdown_to_html(text: str, *, rewrite: Rewrite | None = None) -> str:
     """An HTML fragment for the email from an editor's Markdown."""
     md, _ = _parse(rewrite)
-    return md.convert(text)
+    return safety.clean(md.convert(text))
 
 
 def markdown_to_text(text: str, *, rewrite: Rewrite | None = None) -> str:
@@ -92,9 +104,11 @@ def markdown_to_text(text: str, *, rewrite: Rewrite | None = None) -> str:
     stash = md.htmlStash.rawHtmlBlocks
 
     def unstash(value: str) -> str:
-        # Raw HTML and entities are stashed as placeholders: keep their text only.
+        # Raw HTML and entities are stashed as placeholders: keep the text of what the
+        # policy allows (a <script>'s or <style>'s text is not text).
         return _STASHED.sub(
-            lambda m: html.unescape(_TAG.sub("", str(stash[int(m.group(1))]))), value
+            lambda m: html.unescape(_TAG.sub("", safety.clean(str(stash[int(m.group(1))])))),
+            value,
         )
 
     blocks = _blocks(visit.root, unstash)
