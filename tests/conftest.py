@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The benchmark (scripts/benchmark.py) is no part of the package: its generator is imported from
+# the source tree.
+sys.path.insert(0, str(ROOT / "scripts"))
 PROJECT_PARTS = ("mkdocs.yml", "content", "issues", "templates")
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -36,7 +39,7 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(project: Path):
-    from catalyst.config import load_settings
+    from catalyst.settings import load_settings
 
     return load_settings(project / "mkdocs.yml")
 
@@ -65,14 +68,14 @@ def built_site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def chromium():
-    """The test session's one headless Chromium (Debian's, as `catalyst.browser` starts it),
+    """The test session's one headless Chromium (Debian's, as `catalyst.email.browser` starts it),
     shared by every browser test and closed when the session ends.
 
     Playwright's sync API runs an event loop in the thread while it is open: a browser fixture
     per module, each with its own `sync_playwright()`, failed with "Playwright Sync API inside
     the asyncio loop" whenever one module's was still open as the next one's started.
     """
-    from catalyst import browser
+    from catalyst.email import browser
 
     try:
         with browser.chromium() as running:

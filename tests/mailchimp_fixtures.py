@@ -24,8 +24,9 @@ def fake():
 @pytest.fixture(scope="session")
 def june(tmp_path_factory):
     """The real June 2023 issue and its built email (built once: it takes a moment)."""
-    from catalyst import content, emails
-    from catalyst.config import load_settings
+    from catalyst.content import loader as content
+    from catalyst.email import compose as emails
+    from catalyst.settings import load_settings
 
     project = copy_project(tmp_path_factory.mktemp("june") / "project")
     settings = load_settings(project / "mkdocs.yml")

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from catalyst import mailchimp_api
+from catalyst.mailchimp import api as mailchimp_api
 from fake_mailchimp import API_KEY, LIST_ID, FakeMailchimp
 
 MONTH = "2023-06"

@@ -23,7 +23,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from catalyst import model
+from catalyst.content import model
 from conftest import copy_project
 from fake_mailchimp import LIST_ID
 from test_publishing import NOW, add_upcoming, epoch
@@ -268,7 +268,7 @@ def test_every_other_writer_follows_the_umask(project, fake):
     live = {**offline, **fake.environ()}
     run([catalyst, "push", "2023-06", "--allow-placeholders"], project, live, 0o022)  # state
     new = run([catalyst, "new", "post", "--title", "Modes"], project, offline, 0o022)
-    links = "from pathlib import Path; from catalyst.links import LinkCache; " \
+    links = "from pathlib import Path; from catalyst.content.links import LinkCache; " \
             "LinkCache(Path('build/cache/links.json')).save()"
     run([sys.executable, "-c", links], project, offline, 0o022)
 

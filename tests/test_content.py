@@ -15,10 +15,11 @@ import yaml
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from catalyst import check, mergetags, nesting, safeyaml
 from catalyst.cli import main
-from catalyst.config import load_settings
-from catalyst.model import Page, Post
+from catalyst.content import checks as check
+from catalyst.content import mergetags, nesting, safeyaml
+from catalyst.content.model import Page, Post
+from catalyst.settings import load_settings
 from conftest import mkdocs_build
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -263,7 +264,7 @@ def laughs(levels: int = LAUGHS_LEVELS) -> str:
 MEASURE = """
 import json, resource, sys, time, tracemalloc
 from pathlib import Path
-from catalyst import content
+from catalyst.content import loader as content
 tracemalloc.start()
 started = time.perf_counter()
 try:

@@ -543,8 +543,9 @@ def test_another_template_or_a_script_image_fails_check_and_build(project, front
 
 @pytest.fixture(scope="module")
 def seed_email():
-    from catalyst import content, emails
-    from catalyst.config import load_settings
+    from catalyst.content import loader as content
+    from catalyst.email import compose as emails
+    from catalyst.settings import load_settings
 
     root = Path(__file__).resolve().parent.parent
     settings = load_settings(root / "mkdocs.yml")
@@ -576,7 +577,7 @@ def seed_email():
     ],
 )
 def test_the_emails_last_guard_refuses_what_the_old_one_let_through(seed_email, snippet, says):
-    from catalyst import emails
+    from catalyst.email import compose as emails
 
     settings, issue, email = seed_email
     emails._check_urls(email.html, issue, settings)  # the real email passes
@@ -589,8 +590,9 @@ def test_the_emails_last_guard_refuses_what_the_old_one_let_through(seed_email, 
 
 def test_the_guard_runs_after_premailer_on_the_finished_email(project):
     """An unquoted href that only premailer would quote is still refused, naming the file."""
-    from catalyst import content, emails
-    from catalyst.config import load_settings
+    from catalyst.content import loader as content
+    from catalyst.email import compose as emails
+    from catalyst.settings import load_settings
 
     templates = project / "templates" / "email" / "issue.html.j2"
     templates.write_text(
@@ -610,8 +612,8 @@ def test_the_guard_runs_after_premailer_on_the_finished_email(project):
 
 def test_the_corpus_files_parse_as_the_loader_expects(hostile):
     """Guard for the corpus itself: every file loads, so each marker reaches the output."""
-    from catalyst import content
-    from catalyst.config import load_settings
+    from catalyst.content import loader as content
+    from catalyst.settings import load_settings
 
     settings = load_settings(hostile / "mkdocs.yml")
     library, problems = content.load(settings)
@@ -784,7 +786,7 @@ def test_a_url_in_generated_markdown_stays_one_link_to_where_it_points():
 
 
 def test_each_email_fragment_is_sanitised_and_its_text_part_keeps_only_text():
-    from catalyst import render
+    from catalyst.email import markdown as render
 
     source = (
         "Hi <script>alert(1)</script><b onclick=alert(2)>bold</b> "
@@ -848,8 +850,8 @@ Inline `<script>` in code, and <kbd>Ctrl</kbd>+<kbd>C</kbd>, H<sub>2</sub>O, x<s
 
 
 def test_what_editors_legitimately_write_passes_check_and_renders_whole(project, tmp_path):
-    from catalyst import check
-    from catalyst.config import load_settings
+    from catalyst.content import checks as check
+    from catalyst.settings import load_settings
     from conftest import mkdocs_build
 
     post = project / "content" / "blog" / "posts" / "what-editors-write.md"

@@ -22,10 +22,12 @@ import yaml
 from bs4 import BeautifulSoup, Comment
 from click.testing import CliRunner
 
-from catalyst import check, content, emails
 from catalyst.cli import main
-from catalyst.config import load_settings
-from catalyst.render import markdown_to_html, markdown_to_text
+from catalyst.content import checks as check
+from catalyst.content import loader as content
+from catalyst.email import compose as emails
+from catalyst.email.markdown import markdown_to_html, markdown_to_text
+from catalyst.settings import load_settings
 from conftest import ROOT, copy_project
 
 MONTH = "2023-06"

@@ -1,6 +1,6 @@
 """The seed email in Debian's headless Chromium: the layout at a phone's and the column's width.
 
-Chromium is `/usr/bin/chromium` (or CATALYST_CHROMIUM), started by `catalyst.browser` with the
+Chromium is `/usr/bin/chromium` (or CATALYST_CHROMIUM), started by `catalyst.email.browser` with the
 project's flags. A missing browser fails these tests: it is never a reason to skip them.
 """
 
@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from catalyst import browser, content, emails
-from catalyst.config import load_settings
+from catalyst.content import loader as content
+from catalyst.email import browser
+from catalyst.email import compose as emails
+from catalyst.settings import load_settings
 from conftest import copy_project
 
 MONTH = "2023-06"

@@ -15,7 +15,7 @@ import pytest
 import requests
 from mailchimp_marketing.api_client import ApiClientError
 
-from catalyst import mailchimp_api
+from catalyst.mailchimp import api as mailchimp_api
 from conftest import ROOT
 from fake_mailchimp import API_KEY, LIST_ID, RATE_LIMITED, SPEC, Spec, served_routes
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from catalyst.bench import generate
+from benchmark import generate
 from conftest import mkdocs_build
 
 EDGE_POSTS = {

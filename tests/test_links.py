@@ -9,9 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
-from catalyst import check, links
 from catalyst.cli import main
-from catalyst.config import load_settings
+from catalyst.content import checks as check
+from catalyst.content import links
+from catalyst.settings import load_settings
 
 POST = "content/blog/posts/how-might-learner-centered-systems-promote-relationships-and-teamwork.md"
 

@@ -9,9 +9,10 @@ import json
 
 import pytest
 
-from catalyst import mailchimp, mailchimp_api
-from catalyst.mailchimp import PushOptions, push
-from catalyst.mailchimp_api import MailchimpError
+from catalyst.mailchimp import api as mailchimp_api
+from catalyst.mailchimp import push as mailchimp
+from catalyst.mailchimp.api import MailchimpError
+from catalyst.mailchimp.push import PushOptions, push
 from fake_mailchimp import API_KEY, LIST_ID, SERVER_ERROR, slow
 from mailchimp_support import MONTH, TITLE, connect, quick, soon, state_file
 

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from catalyst import mailchimp_api
-from catalyst.mailchimp import push
-from catalyst.mailchimp_api import MailchimpError
+from catalyst.mailchimp import api as mailchimp_api
+from catalyst.mailchimp.api import MailchimpError
+from catalyst.mailchimp.push import push
 from fake_mailchimp import LIST_ID, FakeMailchimp, late, slow
 from mailchimp_support import (
     MONTH,

@@ -10,9 +10,9 @@ import traceback
 
 import pytest
 
-from catalyst import mailchimp_api
-from catalyst.mailchimp import PushOptions, push
-from catalyst.mailchimp_api import MailchimpError
+from catalyst.mailchimp import api as mailchimp_api
+from catalyst.mailchimp.api import MailchimpError
+from catalyst.mailchimp.push import PushOptions, push
 from fake_mailchimp import (
     API_KEY,
     BAD_GATEWAY,

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from catalyst.cli import main
-from catalyst.model import slugify
-from catalyst.scaffold import bounded_slug
+from catalyst.content.model import slugify
+from catalyst.content.scaffold import bounded_slug
 from conftest import mkdocs_build
 
 

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, PngImagePlugin
 
-from catalyst import placeholders
 from catalyst.cli import main
+from catalyst.content import placeholders
 from fake_mailchimp import LIST_ID
 from mailchimp_support import TITLE
 

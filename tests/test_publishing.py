@@ -1,4 +1,4 @@
-"""When things go live: one rule (`catalyst.model.live_at`) for the site, the feeds, the home
+"""When things go live: one rule (`catalyst.content.model.live_at`) for the site, the feeds, the home
 page and the push, at the build's moment (the clock, or SOURCE_DATE_EPOCH).
 
 A copy of the project gets a July 2023 issue (send_at July 6, 09:00 at -04:00), its catalyzer,
@@ -25,9 +25,11 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from catalyst import content, mailchimp, model
 from catalyst.cli import main
-from catalyst.config import load_settings
+from catalyst.content import loader as content
+from catalyst.content import model
+from catalyst.mailchimp import push as mailchimp
+from catalyst.settings import load_settings
 from conftest import copy_project
 
 pytest_plugins = ["mailchimp_fixtures"]
@@ -358,7 +360,7 @@ JUNE_POST_FILE = (
 
 
 def test_check_flags_a_link_to_a_page_that_goes_live_later(editable, monkeypatch):
-    from catalyst import check
+    from catalyst.content import checks as check
 
     monkeypatch.setenv(model.SOURCE_DATE_EPOCH, epoch(NOW))
     posts = editable / "content/blog/posts"
@@ -591,7 +593,7 @@ def test_a_preview_does_not_leak_into_the_next_build_of_the_process(editable, mo
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    from catalyst.site import build_site
+    from catalyst.site.build import build_site
 
     monkeypatch.setenv(model.SOURCE_DATE_EPOCH, epoch(NOW))
     monkeypatch.chdir(editable)

@@ -151,8 +151,8 @@ def visit(chromium, site_url):
 
 @functools.cache
 def library():
-    from catalyst import content
-    from catalyst.config import load_settings
+    from catalyst.content import loader as content
+    from catalyst.settings import load_settings
 
     loaded, problems = content.load(load_settings(ROOT / "mkdocs.yml"))
     assert [p for p in problems if p.level == "error"] == []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from catalyst.pages import SitePages
+from catalyst.site.pages import SitePages
 from conftest import mkdocs_build
 
 JULY_ISSUE = """\
@@ -128,8 +128,8 @@ def test_issue_and_catalyzer_pages_stay_out_of_every_pages_nav(two_months):
 
 
 def test_the_link_check_knows_exactly_the_pages_the_plugin_generates(settings):
-    from catalyst import content
-    from catalyst.pages import generated_pages
+    from catalyst.content import loader as content
+    from catalyst.site.pages import generated_pages
 
     library, _ = content.load(settings)
     assert generated_pages(library) == set(SitePages(library, settings).all())

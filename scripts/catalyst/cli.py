@@ -11,11 +11,11 @@ from pathlib import Path
 
 import click
 
-from .errors import CatalystError
+from catalyst.errors import CatalystError
 
 
 def _settings(config_file: str):
-    from .config import ConfigError, load_settings
+    from catalyst.settings import ConfigError, load_settings
 
     try:
         return load_settings(config_file)
@@ -52,7 +52,7 @@ def main(ctx: click.Context, config_file: str) -> None:
 def _valid_library(settings, *, preview: bool = False):
     """The content, or its errors shown and exit 1: no email is made from broken content.
     With `preview`, the library's views include what is not live yet."""
-    from . import content
+    from catalyst.content import loader as content
 
     library, problems = content.load(settings, preview=preview)
     errors = [p for p in problems if p.level == "error"]
@@ -89,7 +89,7 @@ def check(obj, external: bool, release: bool, quiet: bool, verbose: bool) -> Non
     Exits 1 when there is an error; warnings (such as placeholders: example.org addresses,
     sample ids, placeholder images) exit 0, except with --release.
     """
-    from . import check as checks
+    from catalyst.content import checks
 
     settings = _settings(obj["config_file"])
     with Progress("Checking outside links") as progress:
@@ -134,7 +134,8 @@ def new(obj, kind: str, resource_kind: str | None, **values) -> None:
     What is not given is asked for on a terminal, or left as a marked placeholder
     in a draft (`catalyst check` lists what is left to fill).
     """
-    from . import content, scaffold
+    from catalyst.content import loader as content
+    from catalyst.content import scaffold
 
     settings = _settings(obj["config_file"])
     values["kind"] = resource_kind
@@ -163,7 +164,7 @@ def build(obj, site_dir: str | None, preview: bool) -> None:
     """
     import time
 
-    from .site import BuildError, build_site
+    from catalyst.site.build import BuildError, build_site
 
     started = time.perf_counter()
     target_dir = Path(site_dir) if site_dir else None
@@ -217,7 +218,7 @@ def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
     """Render issue MONTH (YYYY-MM, `latest`, or `all`) as email: its HTML and text part,
     with sizes. `all` renders every issue in issues/, drafts and upcoming ones included (what
     the pull-request preview compares before and after a change)."""
-    from . import emails
+    from catalyst.email import compose as emails
 
     settings = _settings(obj["config_file"])
     # Any issue's email, live or not: it is for looking at before the push (`latest` is the
@@ -237,7 +238,7 @@ def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
         for path in (html_path, text_path):
             click.echo(f"{_shown(path)}  {_size(path.stat().st_size)}")
         if screenshot:
-            from . import browser
+            from catalyst.email import browser
 
             for path in browser.screenshots(html_path, settings):
                 click.echo(f"{_shown(path)}  {_size(path.stat().st_size)}")
@@ -245,7 +246,7 @@ def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
 
 def _budget_warning(settings, library, rendered) -> None:
     """An email above email_warn_kb (one above email_max_kb never gets this far)."""
-    from . import emails
+    from catalyst.email import compose as emails
 
     problem = emails.budget(settings, library, rendered)
     if problem is not None:
@@ -297,7 +298,10 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
     A placeholder (an example.org address, the sample ids, a placeholder image) in what it
     would send stops it, unless --allow-placeholders; a dry run only warns.
     """
-    from . import emails, mailchimp, mailchimp_api, placeholders
+    from catalyst.content import placeholders
+    from catalyst.email import compose as emails
+    from catalyst.mailchimp import api as mailchimp_api
+    from catalyst.mailchimp import push as mailchimp
 
     settings = _settings(obj["config_file"])
     library = _valid_library(settings)
@@ -352,7 +356,8 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
 @click.pass_obj
 def report(obj, month: str, as_json: bool) -> None:
     """How issue MONTH's campaign did: sends, opens, clicks, unsubscribes, top links."""
-    from . import mailchimp, mailchimp_api
+    from catalyst.mailchimp import api as mailchimp_api
+    from catalyst.mailchimp import push as mailchimp
 
     settings = _settings(obj["config_file"])
     api = mailchimp_api.connect(os.environ)

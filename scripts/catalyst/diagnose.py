@@ -27,8 +27,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import CatalystError
-from .model import Problem
+from catalyst.content.model import Problem
+from catalyst.errors import CatalystError
 
 
 class ConfigProblems(CatalystError):

@@ -533,8 +533,8 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
     `texts` is `check.source_files`' files, read: (text, path shown, URI in docs_dir)."""
     from pydantic import BaseModel
 
-    from .content import _dotted
-    from .model import Problem
+    from catalyst.content.loader import _dotted
+    from catalyst.content.model import Problem
 
     problems: list[Problem] = []
     files = {shown: text for text, shown, _ in texts}
@@ -626,7 +626,7 @@ def template_problems(settings, library, pages: list | None = None) -> list:
     """Pages and posts asking for a theme template other than the page's and the blog's
     (Material's redirect.html, say, would run a front-matter value as script). Unlike the
     rest of the policy this cannot be sanitised, so the build refuses it too."""
-    from .model import Problem
+    from catalyst.content.model import Problem
 
     allowed = ", ".join(sorted(TEMPLATES))
     problems = []
@@ -679,7 +679,7 @@ def _hand_written(settings, library) -> list:
 
 def _read_page(path, shown: str, text: str | None) -> tuple[dict, str, int, dict]:
     """A hand-written page's front matter, body, body's first line and key lines."""
-    from .content import ContentError, read_document
+    from catalyst.content.loader import ContentError, read_document
 
     try:
         doc = read_document(path, shown)
@@ -722,7 +722,7 @@ def _authors_problems(settings) -> list:
     """The blog's authors file: names and descriptions are plain text, avatars URLs."""
     import yaml
 
-    from .model import Problem
+    from catalyst.content.model import Problem
 
     path = settings.docs_dir / "blog" / ".authors.yml"
     if not path.is_file():

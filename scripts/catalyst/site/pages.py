@@ -23,10 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 import jinja2
 import markupsafe
 
-from . import safety
-from .config import Settings
-from .emails import site_copy_path
-from .model import (
+from catalyst import safety
+from catalyst.content.model import (
     KIND_LABELS,
     RESOURCE_KINDS,
     Catalyzer,
@@ -34,6 +32,8 @@ from .model import (
     Library,
     Resource,
 )
+from catalyst.email.compose import site_copy_path
+from catalyst.settings import Settings
 
 KIND_ICONS = {
     "blog-post": "material-post-outline",

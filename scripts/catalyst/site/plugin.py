@@ -35,10 +35,13 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import content, emails, fastblog, safety
-from .config import PluginConfig, Settings
-from .model import ClockError
-from .pages import CATALYZERS_PAGE, ISSUES_PAGE, SUBSCRIBE_SLOT, SitePages
+from catalyst import safety
+from catalyst.content import loader as content
+from catalyst.content.model import ClockError
+from catalyst.email import compose as emails
+from catalyst.settings import PluginConfig, Settings
+from catalyst.site import blog_speedups as fastblog
+from catalyst.site.pages import CATALYZERS_PAGE, ISSUES_PAGE, SUBSCRIBE_SLOT, SitePages
 
 log = logging.getLogger("mkdocs.plugins.catalyst")
 ARCHIVES = {"issues": ISSUES_PAGE, "catalyzers": CATALYZERS_PAGE}

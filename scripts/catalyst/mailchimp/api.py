@@ -40,8 +40,8 @@ from urllib.parse import urlencode, urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .errors import CatalystError
-from .modes import follow_umask
+from catalyst.errors import CatalystError
+from catalyst.files import follow_umask
 
 API_KEY_VARIABLE = "MAILCHIMP_API_KEY"
 API_URL_VARIABLE = "MAILCHIMP_API_URL"

@@ -8,10 +8,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from . import diagnose
-from .errors import CatalystError
-from .model import Problem
-from .modes import follow_umask
+from catalyst import diagnose
+from catalyst.content.model import Problem
+from catalyst.errors import CatalystError
+from catalyst.files import follow_umask
 
 
 class BuildError(CatalystError):

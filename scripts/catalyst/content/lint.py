@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from . import links, mergetags
-from .model import Library, Problem
+from catalyst.content import links, mergetags
+from catalyst.content.model import Library, Problem
 
 # Email guides agree subjects are cut after 40 (phones) to 80 (desktop) characters.
 SUBJECT_WARN = 80
@@ -69,7 +69,7 @@ def problems(library: Library, texts: list[tuple[str, str, str]]) -> list[Proble
                         shown,
                         number,
                         f"*|{tag}|* is not a Mailchimp merge tag: it is sent as written "
-                        f"({hint}see catalyst/mergetags.py for the list)",
+                        f"({hint}see catalyst/content/mergetags.py for the list)",
                         "warning",
                     )
                 )

@@ -38,7 +38,7 @@ class PluginConfig(Config):
     # Postal address for the footer of the site copy (Mailchimp fills *|LIST:ADDRESSLINE|*).
     address = c.Type(str, default="")
     catalyzer_intro = c.Type(str, default="")
-    # Same output, less work: see catalyst/fastblog.py. Off only to compare outputs.
+    # Same output, less work: see catalyst/site/blog_speedups.py. Off only to compare outputs.
     blog_speedups = c.Type(bool, default=True)
 
 
@@ -120,7 +120,7 @@ def load_settings(config_file: str | os.PathLike = "mkdocs.yml") -> Settings:
     """Read `mkdocs.yml` through MkDocs' own loader, without building anything."""
     import logging
 
-    from .diagnose import ConfigProblems, load_config
+    from catalyst.diagnose import ConfigProblems, load_config
 
     path = Path(config_file)
     if not path.is_file():

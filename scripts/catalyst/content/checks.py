@@ -1,7 +1,7 @@
 """The editor-facing checks: every rule over every file, as a list of Problems.
 
 The content model's rules (schema, references, images, alt text, symlinks, bounds),
-placeholders (`catalyst.placeholders`: a `TODO:` left by `catalyst new`, example addresses,
+placeholders (`catalyst.content.placeholders`: a `TODO:` left by `catalyst new`, example addresses,
 sample ids and images marked as placeholders), internal links and images, the editor
 warnings of `lint`, the content HTML policy (`safety`), email size budgets and, on
 request, external links. Nothing here prints: the CLI shows the problems.
@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from . import content, emails, links, lint, paths, placeholders, safety
-from .config import Settings
-from .model import Problem
-from .pages import generated_pages
+from catalyst import safety
+from catalyst.content import links, lint, paths, placeholders
+from catalyst.content import loader as content
+from catalyst.content.model import Problem
+from catalyst.email import compose as emails
+from catalyst.settings import Settings
+from catalyst.site.pages import generated_pages
 
 
 def source_files(settings: Settings) -> list[tuple[Path, str, str]]:

@@ -22,9 +22,8 @@ from pathlib import Path, PurePosixPath
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from . import nesting, paths, safeyaml
-from .config import Settings
-from .model import (
+from catalyst.content import nesting, paths, safeyaml
+from catalyst.content.model import (
     SLUG_LIMIT,
     Catalyzer,
     Issue,
@@ -37,6 +36,7 @@ from .model import (
     locate,
     slugify,
 )
+from catalyst.settings import Settings
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 _FENCE = re.compile(r"^---[ \t]*$")

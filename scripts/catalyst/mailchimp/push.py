@@ -31,9 +31,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .config import Settings
-from .errors import CatalystError
-from .mailchimp_api import (
+from catalyst.content.model import Issue, format_when, live_at
+from catalyst.errors import CatalystError
+from catalyst.files import follow_umask
+from catalyst.mailchimp.api import (
     PENDING_ID,
     Api,
     Mailchimp,
@@ -58,8 +59,7 @@ from .mailchimp_api import (
     unschedule,
     update_campaign,
 )
-from .model import Issue, format_when, live_at
-from .modes import follow_umask
+from catalyst.settings import Settings
 
 # Statuses whose content Mailchimp lets us change; `schedule` must be unscheduled first.
 EDITABLE = ("save", "paused")

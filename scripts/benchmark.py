@@ -1,6 +1,7 @@
 """The benchmark: synthetic repositories of S, M and L size, built and measured side by side.
 
-Run as `python -m catalyst.bench [--sizes S,M,L] [--runs 3] [--json bench.json]`. Each
+Run from the repository as `python scripts/benchmark.py [--sizes S,M,L] [--runs 3] [--json
+bench.json]`. It is no part of the runtime package: it needs the source tree. Each
 figure is the median of the runs, measured in a fresh child process (so peak memory is
 the child's own maximum resident set): a plain Material build of the same Markdown without
 the catalyst plugin (the baseline), `catalyst build` cold and warm, the rebuild after one
@@ -23,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import RESOURCE_KINDS
+from catalyst.content.model import RESOURCE_KINDS
 
 SIZES = {
     "S": {"posts": 50, "resources": 100, "catalyzers": 24, "issues": 24},
@@ -55,7 +56,7 @@ def paragraph(rng: random.Random, words: int) -> str:
 def generate(root: Path, size: dict, seed: int = 2023) -> Path:
     """A complete Catalyst repository under `root`, built from the real one's config."""
     rng = random.Random(seed)
-    source = Path(__file__).resolve().parents[2]
+    source = Path(__file__).resolve().parents[1]
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(source / "templates", root / "templates")
@@ -200,8 +201,8 @@ def measure_load(root: Path) -> Figure:
     """Loading and validating the content alone, timed inside the process."""
     script = (
         "import json, resource, time\n"
-        "from catalyst.config import load_settings\n"
-        "from catalyst import content\n"
+        "from catalyst.settings import load_settings\n"
+        "from catalyst.content import loader as content\n"
         "settings = load_settings('mkdocs.yml')\n"
         "start = time.perf_counter()\n"
         "library, problems = content.load(settings)\n"
@@ -298,7 +299,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m catalyst.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python scripts/benchmark.py", description=__doc__)
     parser.add_argument("--sizes", default="S,M,L", help="comma-separated: S, M, L")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--json", default="build/bench.json", help="where to write the figures")

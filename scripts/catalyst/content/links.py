@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .config import Settings
-from .model import ALWAYS, Library, Problem, format_when
-from .modes import follow_umask
+from catalyst.content.model import ALWAYS, Library, Problem, format_when
+from catalyst.files import follow_umask
+from catalyst.settings import Settings
 
 # [text](target "title"), ![alt](src), [id]: target, and href/src attributes in raw HTML.
 _INLINE = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -171,7 +171,7 @@ class Answer:
 
 def external_links(files: list[tuple[Path, str, str]]) -> dict[str, list[Link]]:
     found: dict[str, list[Link]] = {}
-    from .content import ContentError, read_source
+    from catalyst.content.loader import ContentError, read_source
 
     for path, shown, _ in files:
         try:

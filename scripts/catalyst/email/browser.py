@@ -15,9 +15,9 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .config import Settings
-from .emails import write_atomic
-from .errors import CatalystError
+from catalyst.email.compose import write_atomic
+from catalyst.errors import CatalystError
+from catalyst.settings import Settings
 
 # The flags the project runs Chromium with everywhere; Playwright adds --headless and a
 # fresh --user-data-dir of its own for every launch.

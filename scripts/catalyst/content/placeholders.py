@@ -29,12 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import links
-from .config import Settings
-from .content import ContentError, read_source
-from .diagnose import config_entries
-from .model import Library, Problem
-from .scaffold import PLACEHOLDER  # what `catalyst new` writes for a value still to give
+from catalyst.content import links
+from catalyst.content.loader import ContentError, read_source
+from catalyst.content.model import Library, Problem
+from catalyst.content.scaffold import (
+    PLACEHOLDER,  # what `catalyst new` writes for a value still to give
+)
+from catalyst.diagnose import config_entries
+from catalyst.settings import Settings
 
 IMAGE_KEYWORD = "Placeholder"  # the PNG text chunk / JPEG comment keyword that marks one
 

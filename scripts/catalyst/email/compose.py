@@ -35,12 +35,13 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 import jinja2
 import markupsafe
 
-from . import __version__, render, safety
-from .config import Settings
-from .errors import CatalystError
-from .model import KIND_LABELS, Catalyzer, Issue, Library, Post, Problem, Resource
-from .modes import follow_umask
-from .render import markdown_to_html, markdown_to_text
+from catalyst import __version__, safety
+from catalyst.content.model import KIND_LABELS, Catalyzer, Issue, Library, Post, Problem, Resource
+from catalyst.email import markdown as render
+from catalyst.email.markdown import markdown_to_html, markdown_to_text
+from catalyst.errors import CatalystError
+from catalyst.files import follow_umask
+from catalyst.settings import Settings
 
 LANG = "en"
 COLUMN = 600  # px: the email's single column
@@ -499,11 +500,22 @@ def _issue(settings: Settings, library: Library, month: str) -> Issue:
 # ---------------------------------------------------------------------------- the cache
 
 
+# The modules an email is made by (below catalyst/): a change to one renders every email anew.
+# The email subpackage, the model it reads and the HTML policy it applies; nothing else.
+RENDERING_CODE = (
+    *(f"email/{p.name}" for p in sorted(Path(__file__).parent.glob("*.py"))),
+    "content/model.py",
+    "safety.py",
+    "settings.py",
+)
+
+
 @functools.cache  # the code a process runs does not change under it
 def _toolchain() -> dict:
     """What else shapes the output: our code and the libraries that render it."""
     code = hashlib.sha256()
-    for module in sorted(Path(__file__).parent.glob("*.py")):
+    package = Path(__file__).resolve().parents[1]
+    for module in sorted(package.joinpath(*p.split("/")) for p in RENDERING_CODE):
         code.update(module.name.encode() + b"\0" + module.read_bytes())
     versions = {
         name: metadata.version(name)

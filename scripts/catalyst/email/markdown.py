@@ -29,7 +29,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
-from . import safety
+from catalyst import safety
 
 EXTENSIONS = ("attr_list", "sane_lists", "pymdownx.smartsymbols")
 

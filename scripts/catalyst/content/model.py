@@ -31,7 +31,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import CatalystError
+from catalyst.errors import CatalystError
 
 RESOURCE_KINDS = (
     "blog-post",

@@ -19,8 +19,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Settings
-from .model import Problem
+from catalyst.content.model import Problem
+from catalyst.settings import Settings
 
 
 @dataclass

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import yaml
 
-from . import safeyaml
-from .config import Settings
-from .errors import CatalystError
-from .model import RESOURCE_KINDS, SLUG_MAX, Library, slugify
-from .modes import follow_umask
+from catalyst.content import safeyaml
+from catalyst.content.model import RESOURCE_KINDS, SLUG_MAX, Library, slugify
+from catalyst.errors import CatalystError
+from catalyst.files import follow_umask
+from catalyst.settings import Settings
 
 PLACEHOLDER = "TODO:"
 KINDS = ("post", "resource", "catalyzer", "issue")

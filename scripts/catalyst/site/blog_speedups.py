@@ -1,6 +1,6 @@
 """Speed-ups for Material's blog plugin, applied by the catalyst plugin: same output, less work.
 
-Profiling a plain Material 9.8 blog build of 1,000 posts (python -m catalyst.bench, cProfile)
+Profiling a plain Material 9.8 blog build of 1,000 posts (scripts/benchmark.py, cProfile)
 found two costs that grow faster than the number of posts:
 
 1. `page in blog.posts`, asked by the blog plugin for every page in several events, is a
