@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import logging
 import re
 from pathlib import Path
 
@@ -74,3 +75,48 @@ def test_speedups_give_the_same_site(tmp_path):
     # The edge cases are on the blog's index pages, with their excerpts.
     index = "".join(p.read_text() for p in (tmp_path / "fast/blog").rglob("index.html"))
     assert "Edge case reference-after" in index and 'href="https://example.org/study"' in index
+
+
+def test_speedups_step_aside_when_material_is_not_what_they_were_checked_against(
+    tmp_path, monkeypatch, caplog
+):
+    """Both paths of the start-up check: when Material matches, the speed-ups run; when a
+    function they mirror has changed, one warning, Material's own code, the plain output."""
+    from catalyst.site import blog_speedups
+    from catalyst.site.build import build_site
+
+    root = generate(tmp_path / "repo", {"posts": 8, "resources": 4, "catalyzers": 2, "issues": 2})
+    add_edge_posts(root)
+    plain = root / "mkdocs-plain.yml"
+    plain.write_text((root / "mkdocs.yml").read_text().replace(
+        "  - catalyst:\n", "  - catalyst:\n      blog_speedups: false\n"))
+    rendered = []
+    head_only = blog_speedups._render_head
+
+    def counted(self, page, separator):
+        rendered.append(page)
+        return head_only(self, page, separator)
+
+    monkeypatch.setattr(blog_speedups, "_render_head", counted)
+    caplog.set_level(logging.WARNING)
+
+    build_site(root / "mkdocs.yml", tmp_path / "fast", strict=False)
+    assert rendered, "the speed-ups did not run on the Material they were checked against"
+    assert not [r for r in caplog.records if "speed-ups off" in r.getMessage()]
+
+    rendered.clear()
+    changed = "material.plugins.blog.structure:Excerpt.render"
+    monkeypatch.setitem(blog_speedups.SOURCES, changed, "0" * 64)
+    build_site(root / "mkdocs.yml", tmp_path / "guarded", strict=False)
+    warnings = [r.getMessage() for r in caplog.records if "speed-ups off" in r.getMessage()]
+    assert len(warnings) == 1 and f"{changed} has changed" in warnings[0]
+    assert rendered == []
+
+    build_site(plain, tmp_path / "plain", strict=False)
+    guarded = sorted(p.relative_to(tmp_path / "guarded") for p in (tmp_path / "guarded").rglob("*"))
+    assert guarded == sorted(
+        p.relative_to(tmp_path / "plain") for p in (tmp_path / "plain").rglob("*")
+    )
+    compared = [p for p in guarded if (tmp_path / "guarded" / p).is_file() and p.suffix != ".gz"]
+    assert len(compared) > 50
+    assert [p for p in compared if not same(tmp_path / "guarded" / p, tmp_path / "plain" / p)] == []

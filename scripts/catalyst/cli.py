@@ -11,24 +11,26 @@ from pathlib import Path
 
 import click
 
-from catalyst.errors import CatalystError
+from catalyst.errors import CatalystError, ContentError, ProblemsError
 
 
 def _settings(config_file: str):
-    from catalyst.settings import ConfigError, load_settings
+    from catalyst.settings import load_settings
 
-    try:
-        return load_settings(config_file)
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    return load_settings(config_file)
 
 
 class _Catalyst(click.Group):
-    """Turns the core's CatalystError into one clean message and exit code 1."""
+    """Turns the core's CatalystError into one clean message and exit code 1: the one place
+    errors are shown (one with many problems lists each, then its summary)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except ProblemsError as error:
+            for problem in error.problems:
+                show_problem(problem)
+            raise click.ClickException(error.summary) from None
         except CatalystError as error:
             raise click.ClickException(str(error)) from None
 
@@ -56,10 +58,8 @@ def _valid_library(settings, *, preview: bool = False):
 
     library, problems = content.load(settings, preview=preview)
     errors = [p for p in problems if p.level == "error"]
-    for problem in errors:
-        show_problem(problem)
     if errors:
-        raise click.ClickException(f"{len(errors)} error(s) in the content: fix them first")
+        raise ContentError(errors, f"{len(errors)} error(s) in the content: fix them first")
     return library
 
 
@@ -177,9 +177,8 @@ def build(obj, site_dir: str | None, preview: bool) -> None:
                 Path(obj["config_file"]), target_dir, progress=progress, preview=preview
             )
     except BuildError as error:
-        for problem in error.problems:
-            show_problem(problem)
-        raise click.ClickException(f"{error.summary}; site/ is unchanged") from None
+        error.summary += "; site/ is unchanged"
+        raise
     what = "Preview (with what is upcoming)" if preview else "Site"
     click.echo(f"{what} built in {target} ({time.perf_counter() - started:.1f} s)")
 

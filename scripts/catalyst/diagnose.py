@@ -27,20 +27,11 @@ from pathlib import Path
 
 import yaml
 
-from catalyst.content.model import Problem
-from catalyst.errors import CatalystError
+from catalyst.errors import Problem, ProblemsError
 
 
-class ConfigProblems(CatalystError):
+class ConfigProblems(ProblemsError):
     """mkdocs.yml cannot be loaded; `problems` says where and why."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(_shown(p) for p in problems))
-
-
-def _shown(problem: Problem) -> str:
-    return str(problem) if problem.path else f"{problem.level}: {problem.message}"
 
 
 # ---------------------------------------------------------------------------- mkdocs.yml lines

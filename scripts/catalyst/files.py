@@ -1,15 +1,20 @@
-"""File modes that follow the umask, for files and folders made by `mkstemp`/`mkdtemp`.
+"""Every file and folder the package writes: atomic writes, staged folders swapped in whole,
+and modes that follow the umask.
 
 `tempfile` makes its files 0600 and its folders 0700 whatever the umask, which suits
-secrets, not a site a web server running as another user must read. Every writer that
-stages through `tempfile` (to write atomically) calls `follow_umask` on what it made
-before moving it into place: 0644 and 0755 under the usual umask 022.
+secrets, not a site a web server running as another user must read. What is staged here is
+given the mode a plain `open()` or `mkdir()` would have (0644 and 0755 under the usual umask
+022) before it is moved into place, and is removed when anything fails on the way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 _LOCK = threading.Lock()
@@ -39,3 +44,62 @@ def follow_umask(target: int | str | os.PathLike, *, folder: bool = False) -> No
         os.fchmod(target, mode)
     else:
         os.chmod(Path(target), mode)
+
+
+def write_atomic(
+    path: Path, data: str | bytes, *, durable: bool = False, exclusive: bool = False
+) -> Path:
+    """Write `data` beside `path` and move it into place: never a half-written file.
+
+    `durable`: flushed to the disk before the rename (state that must survive a crash).
+    `exclusive`: never replaces a file that exists, even one that appears meanwhile
+    (FileExistsError); the file is linked into place instead of renamed.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        follow_umask(handle)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
+        if exclusive:
+            os.link(temp, path)
+        else:
+            os.replace(temp, path)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def staging(target: Path) -> Iterator[Path]:
+    """A fresh, empty folder beside `target` to fill; removed if the block fails. Pass it to
+    `replace_tree` to put it in `target`'s place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        follow_umask(folder, folder=True)
+        yield folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def replace_tree(staged: Path, target: Path) -> Path:
+    """Swap the `staged` folder in for `target` with renames: readers never see half of one."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    try:
+        os.replace(staged, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return target

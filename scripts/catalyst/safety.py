@@ -34,6 +34,8 @@ from urllib.parse import quote
 import markupsafe
 import nh3
 
+from catalyst import urls
+
 # ---------------------------------------------------------------------------- the policy
 
 SCHEMES = ("https", "http", "mailto", "tel")
@@ -534,7 +536,7 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
     from pydantic import BaseModel
 
     from catalyst.content.loader import _dotted
-    from catalyst.content.model import Problem
+    from catalyst.errors import Problem
 
     problems: list[Problem] = []
     files = {shown: text for text, shown, _ in texts}
@@ -626,7 +628,7 @@ def template_problems(settings, library, pages: list | None = None) -> list:
     """Pages and posts asking for a theme template other than the page's and the blog's
     (Material's redirect.html, say, would run a front-matter value as script). Unlike the
     rest of the policy this cannot be sanitised, so the build refuses it too."""
-    from catalyst.content.model import Problem
+    from catalyst.errors import Problem
 
     allowed = ", ".join(sorted(TEMPLATES))
     problems = []
@@ -657,7 +659,7 @@ def _hand_written(settings, library) -> list:
     docs = settings.docs_dir
     # Content the model loads (checked field by field, or reported broken): only an index
     # page in these folders is hand-written. Not walking them keeps this quick.
-    data = {docs / "blog" / "posts", docs / "resources", docs / "catalyzers"}
+    data = {docs / urls.POSTS_DIR, docs / urls.RESOURCES_DIR, docs / urls.CATALYZERS_DIR}
     found = []
     for folder, subfolders, names in os.walk(docs):
         here = Path(folder)
@@ -722,7 +724,7 @@ def _authors_problems(settings) -> list:
     """The blog's authors file: names and descriptions are plain text, avatars URLs."""
     import yaml
 
-    from catalyst.content.model import Problem
+    from catalyst.errors import Problem
 
     path = settings.docs_dir / "blog" / ".authors.yml"
     if not path.is_file():

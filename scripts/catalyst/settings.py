@@ -1,73 +1,65 @@
-"""Newsletter settings: the `catalyst` plugin's options in `mkdocs.yml`, and the environment.
+"""The project's settings: the `catalyst` plugin's options in `mkdocs.yml`, declared once.
 
-The options are declared once, as MkDocs config options (`PluginConfig`), so MkDocs
-validates them when it builds and `catalyst` validates them the same way when it reads
-`mkdocs.yml` on its own (check, email, push). Secrets never live here: the API key is
-read from the environment by the push alone.
+Each option is declared once, as a field of `Settings` carrying its MkDocs config option;
+`PluginConfig` (what MkDocs validates when it builds) is made from those fields, so MkDocs
+and `catalyst` (check, email, push: `load_settings`) validate the same options the same way.
+Secrets never live here: the API key is read from the environment by the push alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import logging
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 
-
-class PluginConfig(Config):
-    """The `catalyst` plugin's options, as written under `plugins: - catalyst:`."""
-
-    newsletter_name = c.Type(str, default="Catalyst")
-    issues_dir = c.Type(str, default="issues")
-    templates_dir = c.Type(str, default="templates")
-    build_dir = c.Type(str, default="build")
-    # Mailchimp embedded form action: https://<dc>.list-manage.com/subscribe/post?u=...&id=...
-    subscribe_url = c.Optional(c.URL())
-    from_name = c.Type(str, default="Catalyst")
-    reply_to = c.Type(str, default="")
-    audience_id = c.Type(str, default="")
-    segment_id = c.Optional(c.Type(int))
-    tag = c.Optional(c.Type(str))
-    utm_source = c.Type(str, default="catalyst")
-    # Gmail clips messages over 102 KB: fail well before, warn before that.
-    email_max_kb = c.Type(int, default=90)
-    email_warn_kb = c.Type(int, default=75)
-    # Postal address for the footer of the site copy (Mailchimp fills *|LIST:ADDRESSLINE|*).
-    address = c.Type(str, default="")
-    catalyzer_intro = c.Type(str, default="")
-    # Same output, less work: see catalyst/site/blog_speedups.py. Off only to compare outputs.
-    blog_speedups = c.Type(bool, default=True)
+from catalyst import urls
+from catalyst.errors import ConfigError
 
 
-@dataclass(frozen=True)
+def _option(option: c.BaseConfigOption, *, folder: bool = False):
+    """A plugin option: its MkDocs declaration; `folder` options become absolute Paths."""
+    return dataclasses.field(default=option.default, metadata={"option": option, "folder": folder})
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything the core needs to know about the project, as plain values."""
 
+    # From MkDocs' own settings.
     root: Path
     site_url: str
     site_name: str
     docs_dir: Path
-    issues_dir: Path
-    templates_dir: Path
-    build_dir: Path
-    newsletter_name: str = "Catalyst"
-    subscribe_url: str | None = None
-    from_name: str = "Catalyst"
-    reply_to: str = ""
-    audience_id: str = ""
-    segment_id: int | None = None
-    tag: str | None = None
-    utm_source: str = "catalyst"
-    email_max_kb: int = 90
-    email_warn_kb: int = 75
-    address: str = ""
     use_directory_urls: bool = True
     # The blog plugin's `categories_allowed` (empty: any category).
     blog_categories: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict)
+    # Where the blog plugin puts a post's page, from its URL options (see catalyst.urls).
+    post_template: str = urls.post_template({})
+    # The plugin's options, as written under `plugins: - catalyst:`.
+    newsletter_name: str = _option(c.Type(str, default="Catalyst"))
+    issues_dir: Path = _option(c.Type(str, default="issues"), folder=True)
+    templates_dir: Path = _option(c.Type(str, default="templates"), folder=True)
+    build_dir: Path = _option(c.Type(str, default="build"), folder=True)
+    # Mailchimp embedded form action: https://<dc>.list-manage.com/subscribe/post?u=...&id=...
+    subscribe_url: str | None = _option(c.Optional(c.URL()))
+    from_name: str = _option(c.Type(str, default="Catalyst"))
+    reply_to: str = _option(c.Type(str, default=""))
+    audience_id: str = _option(c.Type(str, default=""))
+    segment_id: int | None = _option(c.Optional(c.Type(int)))
+    tag: str | None = _option(c.Optional(c.Type(str)))
+    utm_source: str = _option(c.Type(str, default="catalyst"))
+    # Gmail clips messages over 102 KB: fail well before, warn before that.
+    email_max_kb: int = _option(c.Type(int, default=90))
+    email_warn_kb: int = _option(c.Type(int, default=75))
+    # Postal address for the footer of the site copy (Mailchimp fills *|LIST:ADDRESSLINE|*).
+    address: str = _option(c.Type(str, default=""))
+    # Same output, less work: see catalyst/site/blog_speedups.py. Off only to compare outputs.
+    blog_speedups: bool = _option(c.Type(bool, default=True))
 
     @functools.cached_property
     def _docs_prefix(self) -> str:
@@ -82,44 +74,40 @@ class Settings:
         return source.removeprefix(self._docs_prefix) if self._docs_prefix else source
 
     @classmethod
-    def from_config(cls, config, plugin: PluginConfig) -> Settings:
+    def from_config(cls, config, plugin: Config) -> Settings:
         """From a loaded MkDocs config and the plugin's validated options."""
         root = Path(config.config_file_path).resolve().parent
         site_url = config.site_url or "https://example.org/"
         blog = config.plugins.get("material/blog")
         categories = tuple(blog.config.categories_allowed or ()) if blog is not None else ()
+        blog_urls = {k: blog.config.get(k) for k in urls.BLOG_DEFAULTS} if blog else {}
+        options = {}
+        for item in OPTIONS:
+            value = plugin[item.name]
+            options[item.name] = (root / value).resolve() if item.metadata["folder"] else value
         return cls(
             root=root,
             site_url=site_url if site_url.endswith("/") else site_url + "/",
             site_name=config.site_name,
             docs_dir=Path(config.docs_dir).resolve(),
-            issues_dir=(root / plugin.issues_dir).resolve(),
-            templates_dir=(root / plugin.templates_dir).resolve(),
-            build_dir=(root / plugin.build_dir).resolve(),
-            newsletter_name=plugin.newsletter_name,
-            subscribe_url=plugin.subscribe_url,
-            from_name=plugin.from_name,
-            reply_to=plugin.reply_to,
-            audience_id=plugin.audience_id,
-            segment_id=plugin.segment_id,
-            tag=plugin.tag,
-            utm_source=plugin.utm_source,
-            email_max_kb=plugin.email_max_kb,
-            email_warn_kb=plugin.email_warn_kb,
-            address=plugin.address,
             use_directory_urls=config.use_directory_urls,
             blog_categories=categories,
+            post_template=urls.post_template(blog_urls),
+            **options,
         )
 
 
-class ConfigError(Exception):
-    """mkdocs.yml cannot be read or its catalyst options are wrong."""
+OPTIONS = tuple(f for f in dataclasses.fields(Settings) if "option" in f.metadata)
+# What MkDocs validates under `plugins: - catalyst:`, made from the fields above.
+PluginConfig = type(
+    "PluginConfig",
+    (Config,),
+    {"__module__": __name__, **{f.name: f.metadata["option"] for f in OPTIONS}},
+)
 
 
 def load_settings(config_file: str | os.PathLike = "mkdocs.yml") -> Settings:
     """Read `mkdocs.yml` through MkDocs' own loader, without building anything."""
-    import logging
-
     from catalyst.diagnose import ConfigProblems, load_config
 
     path = Path(config_file)

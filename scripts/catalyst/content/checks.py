@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from catalyst import safety
+from catalyst import safety, urls
 from catalyst.content import links, lint, paths, placeholders
 from catalyst.content import loader as content
-from catalyst.content.model import Problem
 from catalyst.email import compose as emails
+from catalyst.errors import Problem
 from catalyst.settings import Settings
 from catalyst.site.pages import generated_pages
 
@@ -32,7 +32,7 @@ def source_files(settings: Settings) -> list[tuple[Path, str, str]]:
         for path in scan.under(docs, ".md")
     ]
     found += [
-        (path, path.relative_to(root).as_posix(), f"issues/{path.name}")
+        (path, path.relative_to(root).as_posix(), urls.issue_source(path.stem))
         for path in scan.under(issues, ".md", recursive=False)
     ]
     return found

@@ -14,10 +14,8 @@ good answers are cached for a day, since CI has no network to the outside.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,8 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from catalyst.content.model import ALWAYS, Library, Problem, format_when
-from catalyst.files import follow_umask
+from catalyst import urls
+from catalyst.content.model import ALWAYS, Library, format_when
+from catalyst.errors import Problem
+from catalyst.files import write_atomic
 from catalyst.settings import Settings
 
 # [text](target "title"), ![alt](src), [id]: target, and href/src attributes in raw HTML.
@@ -85,7 +85,7 @@ class Site:
             (self.drafts if item.draft else self.data).add(uri(item.source))
         for issue in library.issues.values():
             if issue.draft:
-                self.drafts.add(f"issues/{issue.month}.md")
+                self.drafts.add(urls.issue_source(issue.month))
         self.generated = generated
         # When each page that has a publishing time goes live (others always are).
         self.now = library.now
@@ -93,8 +93,8 @@ class Site:
         for items, uri_of in (
             (library.posts.values(), lambda post: uri(post.source)),
             (library.resources.values(), lambda resource: uri(resource.source)),
-            (library.catalyzers.values(), lambda catalyzer: f"catalyzers/{catalyzer.slug}.md"),
-            (library.issues.values(), lambda issue: f"issues/{issue.month}.md"),
+            (library.catalyzers.values(), lambda catalyzer: urls.catalyzer_source(catalyzer.slug)),
+            (library.issues.values(), lambda issue: urls.issue_source(issue.month)),
         ):
             for item in items:
                 if not item.draft:
@@ -231,12 +231,7 @@ class LinkCache:
             self.entries[answer.url] = {"at": time.time(), "detail": answer.detail}
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".links.")
-        follow_umask(fd)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(self.entries, handle, indent=1, sort_keys=True)
-        os.replace(temp, self.path)
+        write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True))
 
 
 def external_problems(

@@ -17,7 +17,8 @@ import re
 from html.parser import HTMLParser
 
 from catalyst.content import links, mergetags
-from catalyst.content.model import Library, Problem
+from catalyst.content.model import Library
+from catalyst.errors import Problem
 
 # Email guides agree subjects are cut after 40 (phones) to 80 (desktop) characters.
 SUBJECT_WARN = 80

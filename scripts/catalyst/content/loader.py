@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from catalyst import urls
 from catalyst.content import nesting, paths, safeyaml
 from catalyst.content.model import (
     SLUG_LIMIT,
@@ -30,18 +31,16 @@ from catalyst.content.model import (
     Library,
     Page,
     Post,
-    Problem,
     Resource,
     build_now,
     locate,
     slugify,
 )
+from catalyst.errors import ContentError, Problem
 from catalyst.settings import Settings
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 _FENCE = re.compile(r"^---[ \t]*$")
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_ISSUE_FILE = re.compile(r"^\d{4}-\d{2}\.md$")
 # An image path inside content/: plain names, no `..`, no query, no percent-escapes.
 _IMAGE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
 # Why a loader-filled key is not front matter.
@@ -51,14 +50,6 @@ _FILLED_FROM = {
     "body": "from the text below the front matter",
     "heading": "from the first '# ' heading",
 }
-
-
-class ContentError(Exception):
-    """The content has problems; `problems` lists every one."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 @dataclass
@@ -354,9 +345,11 @@ class Loader:
         self.scan = paths.scan(self.settings)
         self.problems.extend(self.scan.problems)
         docs = self.settings.docs_dir
-        self._load_posts(docs / "blog" / "posts")
-        self._load_keyed(docs / "resources", Resource, self.library.resources, "resource")
-        self._load_keyed(docs / "catalyzers", Catalyzer, self.library.catalyzers, "catalyzer")
+        self._load_posts(docs / urls.POSTS_DIR)
+        self._load_keyed(docs / urls.RESOURCES_DIR, Resource, self.library.resources, "resource")
+        self._load_keyed(
+            docs / urls.CATALYZERS_DIR, Catalyzer, self.library.catalyzers, "catalyzer"
+        )
         self._load_issues(self.settings.issues_dir)
         self._load_pages(docs)
         self.problems.extend(self.library.problems())
@@ -466,7 +459,7 @@ class Loader:
             doc = self._read(path)
             if doc is None:
                 continue
-            if not _ISSUE_FILE.match(path.name):
+            if not urls.ISSUE_FILE.match(path.name):
                 self._problem(doc, (), "file name: an issue is named YYYY-MM.md")
             issue, problems = validate(Issue, doc)
             self.problems.extend(problems)
@@ -524,7 +517,7 @@ class Loader:
                     f"'{value}' must be a plain path inside content/ "
                     "(letters, digits, '-', '_', '.', '/'; no '..')"
                 )
-            elif PurePosixPath(value).suffix.lower() not in IMAGE_SUFFIXES:
+            elif PurePosixPath(value).suffix.lower() not in urls.IMAGE_SUFFIXES:
                 problem = f"'{value}' must be PNG or JPG (email clients need them)"
             else:
                 target = docs / value

@@ -31,7 +31,8 @@ from pydantic import (
     model_validator,
 )
 
-from catalyst.errors import CatalystError
+from catalyst import urls
+from catalyst.errors import ClockError, Problem
 
 RESOURCE_KINDS = (
     "blog-post",
@@ -54,12 +55,11 @@ KIND_LABELS = {kind: kind.replace("-", " ").upper() for kind in RESOURCE_KINDS}
 SLUG_MAX = 80
 SLUG_LIMIT = 120
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _month(value: str) -> str:
-    if not _MONTH.match(value):
+    if not urls.MONTH.match(value):
         raise ValueError(f"{value!r} is not a month written YYYY-MM")
     return value
 
@@ -260,11 +260,6 @@ class Post(PageMeta):
     def key(self) -> str:
         return self.slug or slugify(self.display_title)
 
-    @property
-    def url(self) -> str:
-        """The post's URL path on the site (blog plugin: post_url_format "{date}/{slug}")."""
-        return f"blog/{self.published:%Y/%m}/{self.key}/"
-
 
 class Resource(_WithImage):
     """A resource: something the newsletter points readers to."""
@@ -326,10 +321,6 @@ class Catalyzer(Strict):
     @property
     def month_name(self) -> str:
         return month_name(self.month)
-
-    @property
-    def url(self) -> str:
-        return f"catalyzers/{self.slug}/"
 
 
 # ---------------------------------------------------------------------------- issue sections
@@ -422,10 +413,6 @@ class Issue(Strict):
     def month_name(self) -> str:
         return month_name(self.month)
 
-    @property
-    def url(self) -> str:
-        return f"issues/{self.month}/"
-
 
 
 # ---------------------------------------------------------------------------- publishing
@@ -436,9 +423,6 @@ SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 # Always live: content that names no date of its own.
 ALWAYS = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
-
-class ClockError(CatalystError):
-    """SOURCE_DATE_EPOCH is set but is not a time."""
 
 
 def build_now(environ: Mapping[str, str] = os.environ) -> dt.datetime:
@@ -508,17 +492,6 @@ def live_at(item, library: Library | None = None) -> dt.datetime:
 # ---------------------------------------------------------------------------- the library
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing an editor must fix (or, for a warning, should look at)."""
-
-    path: str
-    line: int
-    message: str
-    level: Literal["error", "warning"] = "error"
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.level}: {self.message}"
 
 
 @dataclass

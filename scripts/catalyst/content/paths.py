@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalyst.content.model import Problem
+from catalyst.errors import Problem
 from catalyst.settings import Settings
 
 

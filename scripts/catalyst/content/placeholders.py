@@ -29,13 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from catalyst import urls
 from catalyst.content import links
 from catalyst.content.loader import ContentError, read_source
-from catalyst.content.model import Library, Problem
+from catalyst.content.model import Library
 from catalyst.content.scaffold import (
     PLACEHOLDER,  # what `catalyst new` writes for a value still to give
 )
 from catalyst.diagnose import config_entries
+from catalyst.errors import Problem
 from catalyst.settings import Settings
 
 IMAGE_KEYWORD = "Placeholder"  # the PNG text chunk / JPEG comment keyword that marks one
@@ -55,7 +57,6 @@ _STREET = re.compile(
 _CITY = re.compile(r"\bExample (?:City|Town|Village)\b|\b[A-Z]{2}\s+00000\b")
 _ZEROS = re.compile(r"^0+$")
 _IMAGE_KEY = re.compile(r"^\s*-?\s*(?:image|photo|avatar)\s*:\s*[\"']?([^\"'\s#]+)")
-_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 # Lines worth a closer look: a cheap test before the rules' own.
 _MAYBE = re.compile(r"TODO|@|://|mailto:|xample|00000|\.png|\.jpe?g", re.IGNORECASE)
 
@@ -233,7 +234,7 @@ def _image_finding(target: str, page: str, settings: Settings) -> str | None:
     if parts.scheme or target.startswith("//"):
         return None
     path = unquote(parts.path)
-    if not path.lower().endswith(_IMAGE_SUFFIXES):
+    if not path.lower().endswith(urls.IMAGE_SUFFIXES):
         return None
     docs = settings.docs_dir
     candidates = []
@@ -336,7 +337,7 @@ def content_files(settings: Settings) -> list[tuple[Path, str, str]]:
     ]
     if settings.issues_dir.is_dir():
         found += [
-            (path, path.relative_to(root).as_posix(), f"issues/{path.name}")
+            (path, path.relative_to(root).as_posix(), urls.issue_source(path.stem))
             for path in sorted(settings.issues_dir.glob("*.md"))
         ]
     return found
@@ -423,7 +424,7 @@ def for_push(settings: Settings, library: Library, month: str,
     found = []
     for source in dict.fromkeys(sources):
         path = settings.root / source
-        uri = f"issues/{path.name}" if source == issue.source else settings.docs_uri(source)
+        uri = urls.issue_source(path.stem) if source == issue.source else settings.docs_uri(source)
         found += scan_text(path.read_text(encoding="utf-8"), source, uri, settings)
     found += _scan_templates(settings, "email")
     found += scan_settings(settings, config_file or settings.root / "mkdocs.yml", PUSH_SETTINGS)

@@ -8,25 +8,22 @@ What the editor gave becomes real values; what they did not is a marked placehol
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from catalyst import urls
 from catalyst.content import safeyaml
 from catalyst.content.model import RESOURCE_KINDS, SLUG_MAX, Library, slugify
-from catalyst.errors import CatalystError
-from catalyst.files import follow_umask
+from catalyst.errors import ScaffoldError
+from catalyst.files import write_atomic
 from catalyst.settings import Settings
 
 PLACEHOLDER = "TODO:"
 KINDS = ("post", "resource", "catalyzer", "issue")
 # A folder's index.md is its page, not an item of it: the loader and MkDocs skip it as one.
 RESERVED_SLUGS = frozenset({"index"})
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 # What each kind asks an editor for, in order; the first is what names the file.
 FIELDS = {
@@ -36,9 +33,6 @@ FIELDS = {
     "issue": ("month", "title", "subject", "preview_text"),
 }
 
-
-class ScaffoldError(CatalystError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -75,7 +69,7 @@ def plan(kind: str, values: dict, library: Library, settings: Settings) -> NewFi
         if isinstance(value, str) and any(ord(c) < 32 or ord(c) == 127 for c in value):
             option = f"--{key.replace('_', '-')}"
             raise ScaffoldError(f"{option} must be one line of text, without control characters")
-    if values.get("month") and not _MONTH.match(values["month"]):
+    if values.get("month") and not urls.MONTH.match(values["month"]):
         raise ScaffoldError(f"--month {values['month']!r} is not a month written YYYY-MM")
     if kind == "post":
         new = _post(values, settings)
@@ -137,7 +131,7 @@ def _post(values: dict, settings: Settings) -> NewFile:
         "draft": True,
     }
     body = f"# {title}\n\n{todo('the opening paragraph')}\n\n<!-- more -->\n\n{todo('the rest')}"
-    path = settings.docs_dir / "blog" / "posts" / f"{slug}.md"
+    path = settings.docs_dir / urls.POSTS_DIR / f"{slug}.md"
     # A new post is a draft until an editor takes `draft: true` out: its body is still to write.
     return NewFile(path, _front_matter(meta, body), True)
 
@@ -177,7 +171,7 @@ def _resource(values: dict, settings: Settings) -> NewFile:
     meta["date"] = values.get("date") or dt.date.today()
     if draft:
         meta["draft"] = True
-    path = settings.docs_dir / "resources" / f"{slug}.md"
+    path = settings.docs_dir / urls.RESOURCES_DIR / f"{slug}.md"
     return NewFile(path, _front_matter(meta, ""), draft)
 
 
@@ -197,7 +191,7 @@ def _catalyzer(values: dict, library: Library, settings: Settings) -> NewFile:
         "draft": True,
     }
     body = todo(f"the profile: what {name} does for learners, and a thank-you")
-    path = settings.docs_dir / "catalyzers" / f"{slug}.md"
+    path = settings.docs_dir / urls.CATALYZERS_DIR / f"{slug}.md"
     return NewFile(path, _front_matter(meta, body), True)
 
 
@@ -239,16 +233,8 @@ def _issue(values: dict, library: Library, settings: Settings) -> NewFile:
 
 def write(new: NewFile) -> Path:
     """Write the file, refusing to overwrite one that exists; atomic either way."""
-    new.path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{new.path.name}.", dir=new.path.parent)
     try:
-        follow_umask(fd)  # an editor's new file, as their editor would have made it
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(new.text)
-        # link() fails if the target exists, so a file that appears meanwhile is never replaced.
-        os.link(temp, new.path)
+        # Exclusive: a file that appears meanwhile is never replaced.
+        return write_atomic(new.path, new.text, exclusive=True)
     except FileExistsError:
         raise ScaffoldError(f"{new.path} already exists: not overwriting it") from None
-    finally:
-        os.unlink(temp)
-    return new.path

@@ -15,8 +15,8 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from catalyst.email.compose import write_atomic
-from catalyst.errors import CatalystError
+from catalyst.errors import BrowserError
+from catalyst.files import write_atomic
 from catalyst.settings import Settings
 
 # The flags the project runs Chromium with everywhere; Playwright adds --headless and a
@@ -32,9 +32,6 @@ CHROMIUM_FLAGS = (
 WIDTHS = (600, 375)
 HEIGHT = 900
 
-
-class BrowserError(CatalystError):
-    """Chromium is missing or failed."""
 
 
 def chromium_path() -> Path:

@@ -23,7 +23,6 @@ import multiprocessing
 import os
 import posixpath
 import re
-import tempfile
 import textwrap
 import threading
 import traceback
@@ -35,12 +34,12 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 import jinja2
 import markupsafe
 
-from catalyst import __version__, safety
-from catalyst.content.model import KIND_LABELS, Catalyzer, Issue, Library, Post, Problem, Resource
+from catalyst import __version__, safety, urls
+from catalyst.content.model import KIND_LABELS, Catalyzer, Issue, Library, Post, Resource
 from catalyst.email import markdown as render
 from catalyst.email.markdown import markdown_to_html, markdown_to_text
-from catalyst.errors import CatalystError
-from catalyst.files import follow_umask
+from catalyst.errors import EmailError, Problem
+from catalyst.files import write_atomic
 from catalyst.settings import Settings
 
 LANG = "en"
@@ -49,7 +48,6 @@ GUTTER = 24  # px: left and right padding of every cell
 CONTENT_WIDTH = COLUMN - 2 * GUTTER
 TEXT_WIDTH = 78  # columns of the plain-text part
 STYLE_MAX_BYTES = 16 * 1024  # Gmail ignores a <style> block larger than this
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 # Invisible characters after the preview text, so inboxes do not pull body text into the
 # snippet: combining grapheme joiner, zero-width non-joiner, no-break space.
 PREHEADER_PADDING = markupsafe.Markup("&#847;&zwnj;&nbsp;" * 100)
@@ -62,16 +60,6 @@ _URL_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*(["'])(.*?)\1""", re.IGNORE
 _URL_ATTRIBUTE_PARTS = re.compile(r"""(\b(?:href|src)\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE)
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 _LIST_PREFIX = re.compile(r"^(\s*(?:> |[-*] |\d+\. )*)")
-
-
-class EmailError(CatalystError):
-    """An email cannot be built; `path` and `line` say where to look."""
-
-    def __init__(self, path: str, message: str, line: int = 1):
-        self.path = path
-        self.line = line
-        self.message = message
-        super().__init__(f"{path}:{line}: {message}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,9 +108,9 @@ class Links:
         if owner is None:
             return Origin(self.issue.source, "")
         if isinstance(owner, Issue):
-            return Origin(owner.source, f"issues/{owner.month}.md")
+            return Origin(owner.source, urls.issue_source(owner.month))
         if isinstance(owner, Catalyzer):
-            return Origin(owner.source, f"catalyzers/{owner.slug}.md")
+            return Origin(owner.source, urls.catalyzer_source(owner.slug))
         if isinstance(owner, (Resource, Post)):
             return Origin(owner.source, self.settings.docs_uri(owner.source))
         raise TypeError(f"no origin for {owner!r}")
@@ -140,7 +128,13 @@ class Links:
 
     def page(self, item) -> str:
         """The site page of an Issue, Post or Catalyzer, tagged."""
-        return self.tag(self.site + item.url)
+        if isinstance(item, Issue):
+            path = urls.issue_url(self.settings, item.month)
+        elif isinstance(item, Catalyzer):
+            path = urls.catalyzer_url(self.settings, item.slug)
+        else:
+            path = urls.post_url(self.settings, item)
+        return self.tag(self.site + path)
 
     def href(self, url: str, owner=None) -> str:
         """A link as written by an editor, made absolute and tagged."""
@@ -153,7 +147,7 @@ class Links:
         """An image: a path inside content/ (or relative to its Markdown file), or https."""
         url = self._absolute(path.strip(), owner, "image")
         suffix = posixpath.splitext(urlsplit(url).path)[1].lower()
-        if suffix not in IMAGE_SUFFIXES:
+        if suffix not in urls.IMAGE_SUFFIXES:
             raise EmailError(
                 self.origin(owner).source,
                 f"image '{path}' must be PNG or JPG (email clients need them)",
@@ -204,11 +198,11 @@ class Links:
             )
         if not parts.path:
             # `#anchor` or `?query` alone: the place on this issue's page.
-            return urljoin(self.site + self.issue.url, url)
+            return urljoin(self.site + urls.issue_url(self.settings, self.issue.month), url)
         local = self._local(unquote(parts.path), origin.page)
         target = self.pages.get(local)
         if target is None:
-            target = _page_path(local, self.settings) if local.endswith(".md") else local
+            target = urls.page_url(self.settings, local) if local.endswith(".md") else local
         absolute = target if urlsplit(target).scheme else self.site + quote(target)
         extra = urlsplit(absolute)
         return urlunsplit(extra._replace(query=parts.query or extra.query, fragment=parts.fragment))
@@ -240,25 +234,19 @@ def page_urls(settings: Settings, library: Library) -> dict[str, str]:
     """Content source (path inside content/) -> its URL path on the site (or an external
     URL), for every Markdown file an editor may link to."""
     # The site's generated index pages: resources/index.md and the like.
-    pages = {f"{name}/index.md": f"{name}/" for name in ("resources", "catalyzers", "issues")}
+    pages = {page: urls.page_url(settings, page) for page in urls.ARCHIVES}
     for post in library.posts.values():
-        pages[settings.docs_uri(post.source)] = post.url
+        pages[settings.docs_uri(post.source)] = urls.post_url(settings, post)
     for catalyzer in library.catalyzers.values():
-        pages[f"catalyzers/{catalyzer.slug}.md"] = catalyzer.url
+        pages[urls.catalyzer_source(catalyzer.slug)] = urls.catalyzer_url(settings, catalyzer.slug)
     for issue in library.issues.values():
-        pages[f"issues/{issue.month}.md"] = issue.url
+        pages[urls.issue_source(issue.month)] = urls.issue_url(settings, issue.month)
     for resource in library.resources.values():
         post = library.post_for(resource)
-        pages[settings.docs_uri(resource.source)] = post.url if post else resource.url
+        target = urls.post_url(settings, post) if post else resource.url
+        pages[settings.docs_uri(resource.source)] = target
     return pages
 
-
-def _page_path(source: str, settings: Settings) -> str:
-    """MkDocs' URL for any other Markdown page in content/."""
-    stem = source[: -len(".md")]
-    if stem == "index" or stem.endswith("/index"):
-        return stem[: -len("index")]
-    return f"{stem}/" if settings.use_directory_urls else f"{stem}.html"
 
 
 def _image_width(data: bytes) -> int | None:
@@ -606,19 +594,6 @@ def _store(settings: Settings, key: str, email: RenderedEmail, files: dict) -> N
     write_atomic(cache_dir(settings) / f"{email.month}.json", json.dumps(entry))
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write `data` beside `path` and rename it into place: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        follow_umask(handle)  # mkstemp's 0600 would hide the site from a web server
-        with os.fdopen(handle, "wb") as out:
-            out.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
 
 # ---------------------------------------------------------------------------- public API
 
@@ -749,7 +724,7 @@ def site_copy(rendered: RenderedEmail, settings: Settings) -> str:
         html = html.replace(tag, value)
     # Any other merge tag (an editor's *|FNAME|*) has no reader to fill it in.
     html = MERGE_TAG.sub("", html)
-    html = _relative_to_copy(html, settings, site_copy_path(rendered.month))
+    html = _relative_to_copy(html, settings, urls.web_copy(rendered.month))
     # The issue's page is the one to index; this copy is for looking at the email.
     return html.replace(
         '<meta charset="utf-8">',
@@ -757,10 +732,6 @@ def site_copy(rendered: RenderedEmail, settings: Settings) -> str:
         1,
     )
 
-
-def site_copy_path(month: str) -> str:
-    """Where the site keeps an issue's web copy, from the site's top (pages.issue_email)."""
-    return f"issues/{month}/email.html"
 
 
 def _relative_to_copy(html: str, settings: Settings, path: str) -> str:
@@ -807,7 +778,7 @@ def write_site_copy(
     rendered: RenderedEmail, settings: Settings, site_dir: str | os.PathLike
 ) -> Path:
     """Publish the site copy at `issues/YYYY-MM/email.html` under `site_dir`, atomically."""
-    path = Path(site_dir) / site_copy_path(rendered.month)
+    path = Path(site_dir) / urls.web_copy(rendered.month)
     write_atomic(path, site_copy(rendered, settings))
     return path
 

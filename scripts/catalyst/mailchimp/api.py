@@ -27,8 +27,6 @@ import json
 import os
 import random
 import re
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -41,7 +39,7 @@ from urllib.parse import urlencode, urlsplit
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from catalyst.errors import CatalystError
-from catalyst.files import follow_umask
+from catalyst.files import replace_tree, staging
 
 API_KEY_VARIABLE = "MAILCHIMP_API_KEY"
 API_URL_VARIABLE = "MAILCHIMP_API_URL"
@@ -891,10 +889,7 @@ class Outbox:
     def write(self) -> Path:
         """Replace the folder with this run's requests, whole: never a mix of two runs."""
         base = self.live.base_url if self.live else "https://<dc>.api.mailchimp.com/3.0"
-        self.folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}-", dir=self.folder.parent))
-        try:
-            follow_umask(staging, folder=True)
+        with staging(self.folder) as staged:
             for number, (request, performed) in enumerate(self.recorded, 1):
                 slug = re.sub(r"[^a-z0-9]+", "-", request.path.lower()).strip("-")
                 query = request.query_string()
@@ -911,19 +906,10 @@ class Outbox:
                     "sent": performed,
                 }
                 text = scrub(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-                (staging / f"{number:02d}-{request.method}-{slug}.json").write_text(
+                (staged / f"{number:02d}-{request.method}-{slug}.json").write_text(
                     text, encoding="utf-8"
                 )
-            previous = None
-            if self.folder.exists():
-                previous = self.folder.with_name(f".{self.folder.name}-old-{os.getpid()}")
-                os.replace(self.folder, previous)
-            os.replace(staging, self.folder)
-            if previous:
-                shutil.rmtree(previous, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+            replace_tree(staged, self.folder)
         return self.folder
 
 

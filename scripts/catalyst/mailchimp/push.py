@@ -21,9 +21,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,8 +30,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from catalyst.content.model import Issue, format_when, live_at
-from catalyst.errors import CatalystError
-from catalyst.files import follow_umask
+from catalyst.errors import StateFileError
+from catalyst.files import write_atomic
 from catalyst.mailchimp.api import (
     PENDING_ID,
     Api,
@@ -90,9 +88,6 @@ class NotReady(MailchimpError):
 # ------------------------------------------------------------------ what earlier pushes recorded
 
 
-class StateFileError(CatalystError):
-    """The state file cannot be used at all (a folder in its place, unreadable, unwritable)."""
-
 
 class _Tested(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
@@ -148,7 +143,9 @@ class State:
 
     def _write(self) -> None:
         try:
-            _write_atomically(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
+            write_atomic(
+                self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n", durable=True
+            )
         except OSError as error:
             raise StateFileError(
                 f"{self.shown}: cannot be written ({error.strerror or error})"
@@ -256,20 +253,6 @@ def one_push_at_a_time(settings: Settings, month: str) -> Iterator[None]:
     finally:
         lock.release()
 
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        follow_umask(handle)
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # ------------------------------------------------------------------ the campaign

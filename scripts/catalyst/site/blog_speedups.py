@@ -16,16 +16,84 @@ found two costs that grow faster than the number of posts:
    same excerpt; otherwise the plugin's own rendering runs.
 
 Both are checked by a test that builds a site with and without them and compares every
-file. Material for MkDocs is in maintenance (end of life 2027), so its code will not move
-under us; the pin `mkdocs-material<10` keeps it that way.
+file. They rely on Material's private code, so they are checked at start-up (`usable`):
+the installed Material must be the version they were written against, and the source of
+each function they replace, mirror or rely on must hash as recorded. On any mismatch they
+step aside with one warning, and Material's own code runs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import inspect
+import logging
 import re
 import types
+from importlib import metadata
 
 from mkdocs.structure.toc import get_toc
+
+# Checked at start-up (see `check`): the Material these speed-ups were written against, and
+# the source of every function they replace, mirror or rely on. Anything else: Material's own
+# code runs, after one warning. To accept a new Material, compare its code with `_render_head`
+# and `Posts`, run tests/test_fastblog.py, and record its version and `fingerprints()` here.
+MATERIAL_VERSION = "9.8.1"
+SOURCES = {
+    # Mirrored line by line by `_render_head`, which also reads `post._title_from_render`.
+    "material.plugins.blog.structure:Excerpt.render":
+        "6ee38b3efd751ef5996bf852d21008bf7e504476671a6b1b9d5025110899c27a",
+    # Where `_title_from_render` is set.
+    "mkdocs.structure.pages:Page.render":
+        "320529348f7a8af152073d0a3ab02960ccce91f9204716144e51b20931983cc6",
+    # The comparison that membership by identity (`Posts`) stands in for.
+    "mkdocs.structure.pages:Page.__eq__":
+        "4acfdc0ab76ca88debc907fee0d61c06fccc04155e437b7cd4381be4c00e8b6d",
+}
+
+
+def fingerprints() -> dict[str, str | None]:
+    """The sha256 of the source of each function named in SOURCES, as installed (None: gone)."""
+    found: dict[str, str | None] = {}
+    for name in SOURCES:
+        module, _, qualname = name.partition(":")
+        try:
+            target = importlib.import_module(module)
+            for part in qualname.split("."):
+                target = getattr(target, part)
+            source = inspect.getsource(target)
+        except (ImportError, AttributeError, OSError, TypeError):
+            found[name] = None
+            continue
+        found[name] = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    return found
+
+
+def mismatch() -> str | None:
+    """Why the speed-ups cannot vouch for the installed Material, or None when they can."""
+    try:
+        version = metadata.version("mkdocs-material")
+    except metadata.PackageNotFoundError:
+        version = "none"
+    if version != MATERIAL_VERSION:
+        return f"mkdocs-material is {version}, they were checked against {MATERIAL_VERSION}"
+    for name, digest in fingerprints().items():
+        if digest is None:
+            return f"{name} is gone"
+        if digest != SOURCES[name]:
+            return f"{name} has changed"
+    return None
+
+
+def usable(log: logging.Logger) -> bool:
+    """True when the speed-ups may run; else says why, once, and Material's code runs."""
+    why = mismatch()
+    if why is None:
+        return True
+    log.warning("catalyst: blog speed-ups off, Material's own code runs: %s "
+                "(see catalyst/site/blog_speedups.py)", why)
+    return False
+
 
 # Lines after the separator that can change how the part before it renders.
 _DEFINITIONS = re.compile(r"^\s{0,3}(\[[^\]]+\]:|\*\[[^\]]+\]:)", re.MULTILINE)

@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from catalyst import diagnose
-from catalyst.content.model import Problem
-from catalyst.errors import CatalystError
-from catalyst.files import follow_umask
-
-
-class BuildError(CatalystError):
-    """The build failed; `problems` are its messages, each at its file and line if known."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        errors = sum(p.level == "error" for p in problems)
-        warnings = len(problems) - errors
-        if warnings and not errors:
-            self.summary = f"the build failed: {warnings} warning(s) in strict mode"
-        else:
-            self.summary = f"the build failed: {errors} error(s), {warnings} warning(s)"
-        super().__init__("\n".join([*map(_line, problems), self.summary]))
-
-
-def _line(problem: Problem) -> str:
-    return str(problem) if problem.path else f"{problem.level}: {problem.message}"
+from catalyst.errors import BuildError, Problem
+from catalyst.files import replace_tree, staging
 
 
 def build_site(
@@ -50,8 +29,6 @@ def build_site(
     upcoming, marked, as `mkdocs serve` does: never deploy one.
     """
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    from mkdocs.commands.build import build
-
     config_file = Path(config_file)
     _fresh_plugins()
     try:
@@ -59,14 +36,21 @@ def build_site(
     except diagnose.ConfigProblems as error:
         raise BuildError(error.problems) from None
     target = Path(site_dir or config.site_dir).resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    follow_umask(staging, folder=True)  # it becomes site/: mkdtemp's 0700 would hide it
-    config.site_dir = str(staging)
-    catalyst = config.plugins.get("catalyst")
-    if catalyst is not None:
-        catalyst.progress = progress
-        catalyst.preview = preview
+    with staging(target) as staged:  # removed if the build fails
+        config.site_dir = str(staged)
+        catalyst = config.plugins.get("catalyst")
+        if catalyst is not None:
+            catalyst.progress = progress
+            catalyst.preview = preview
+        _run(config, config_file, strict)
+        replace_tree(staged, target)
+    return target
+
+
+def _run(config, config_file: Path, strict: bool) -> None:
+    """MkDocs' build of `config`, every message it logs kept: any failure is a BuildError."""
+    from mkdocs.commands.build import build
+
     with diagnose.LogRecords() as log:
         try:
             config.plugins.on_startup(command="build", dirty=False)
@@ -77,16 +61,9 @@ def build_site(
             if strict and log.records:
                 raise BuildError(_problems(log.records, None, config, config_file))
         except BuildError:
-            shutil.rmtree(staging, ignore_errors=True)
             raise
         except Exception as error:
-            shutil.rmtree(staging, ignore_errors=True)
             raise BuildError(_problems(log.records, error, config, config_file)) from None
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    _replace(staging, target)
-    return target
 
 
 def _fresh_plugins() -> None:
@@ -110,14 +87,3 @@ def _problems(records, error, config, config_file: Path) -> list[Problem]:
         text = str(error) if error is not None else ""
         found = [Problem("", 0, text or "the build failed without a message")]
     return found
-
-
-def _replace(staging: Path, target: Path) -> None:
-    """Swap the new site in with renames, so readers never see half of one."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    os.replace(staging, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import jinja2
 import markupsafe
 
-from catalyst import safety
+from catalyst import safety, urls
 from catalyst.content.model import (
     KIND_LABELS,
     RESOURCE_KINDS,
@@ -32,7 +32,6 @@ from catalyst.content.model import (
     Library,
     Resource,
 )
-from catalyst.email.compose import site_copy_path
 from catalyst.settings import Settings
 
 KIND_ICONS = {
@@ -58,19 +57,17 @@ KIND_PLURALS = {
     "webinar": "Webinars",
 }
 
-RESOURCES_PAGE = "resources/index.md"
-CATALYZERS_PAGE = "catalyzers/index.md"
-ISSUES_PAGE = "issues/index.md"
+RESOURCES_PAGE, CATALYZERS_PAGE, ISSUES_PAGE = urls.ARCHIVES
 HOME_MARKER = "<!-- catalyst:home -->"
 
 
 def issue_page(issue: Issue) -> str:
-    return f"issues/{issue.month}.md"
+    return urls.issue_source(issue.month)
 
 
 def issue_email(issue: Issue) -> str:
     """Where the site keeps the issue's email copy, written beside its page after the build."""
-    return site_copy_path(issue.month)
+    return urls.web_copy(issue.month)
 
 
 def issue_image(issue: Issue) -> tuple[str, str] | None:
@@ -84,7 +81,7 @@ def issue_image(issue: Issue) -> tuple[str, str] | None:
 
 
 def catalyzer_page(catalyzer: Catalyzer) -> str:
-    return f"catalyzers/{catalyzer.slug}.md"
+    return urls.catalyzer_source(catalyzer.slug)
 
 
 def generated_pages(library: Library) -> set[str]:

@@ -37,10 +37,10 @@ from mkdocs.structure.pages import Page
 
 from catalyst import safety
 from catalyst.content import loader as content
-from catalyst.content.model import ClockError
 from catalyst.email import compose as emails
+from catalyst.errors import ClockError
 from catalyst.settings import PluginConfig, Settings
-from catalyst.site import blog_speedups as fastblog
+from catalyst.site import blog_speedups
 from catalyst.site.pages import CATALYZERS_PAGE, ISSUES_PAGE, SUBSCRIBE_SLOT, SitePages
 
 log = logging.getLogger("mkdocs.plugins.catalyst")
@@ -72,6 +72,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self.preview = False
         self._serving = False
         self._posts: dict = {}
+        self._speedups = False
 
     # With these two hooks, MkDocs keeps one instance of the plugin for the whole process
     # (every `mkdocs serve` rebuild, every build_site call): what one build is told stops
@@ -86,6 +87,8 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
         self.settings = Settings.from_config(config, self.config)
+        # Checked once a build: Material's own code runs if they do not fit it (one warning).
+        self._speedups = self.settings.blog_speedups and blog_speedups.usable(log)
         try:
             library, problems = content.load(
                 self.settings, preview=self.preview or self._serving
@@ -139,7 +142,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             inclusion = _inclusion(src_uri)
             files.append(File.generated(config, src_uri, content=markdown, inclusion=inclusion))
         self._files = files
-        for blog in fastblog.blog_plugins(config):
+        for blog in blog_speedups.blog_plugins(config):
             _escape_authors(blog)
         return files
 
@@ -171,17 +174,17 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
     # After the blog plugin has resolved its posts (its on_nav runs at -50).
     @event_priority(-60)
     def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
-        if self.config.blog_speedups:
-            for blog in fastblog.blog_plugins(config):
-                fastblog.speed_up_membership(blog)
+        if self._speedups:
+            for blog in blog_speedups.blog_plugins(config):
+                blog_speedups.speed_up_membership(blog)
         return nav
 
     # Every page's Markdown has been read (excerpts exist); no view is rendered yet.
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
         self._pages_done, self._pages_total = 0, len(files.documentation_pages())
-        for blog in fastblog.blog_plugins(config):
-            if self.config.blog_speedups:
-                fastblog.speed_up_excerpts(blog)
+        for blog in blog_speedups.blog_plugins(config):
+            if self._speedups:
+                blog_speedups.speed_up_excerpts(blog)
             _sanitise_excerpts(blog)
         self._tame_feeds(config)
         return env
