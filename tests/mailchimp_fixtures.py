@@ -25,7 +25,7 @@ def fake():
 def june(tmp_path_factory):
     """The real June 2023 issue and its built email (built once: it takes a moment)."""
     from catalyst.content import loader as content
-    from catalyst.email import compose as emails
+    from catalyst.email import build as emails
     from catalyst.settings import load_settings
 
     project = copy_project(tmp_path_factory.mktemp("june") / "project")

@@ -544,7 +544,7 @@ def test_another_template_or_a_script_image_fails_check_and_build(project, front
 @pytest.fixture(scope="module")
 def seed_email():
     from catalyst.content import loader as content
-    from catalyst.email import compose as emails
+    from catalyst.email import build as emails
     from catalyst.settings import load_settings
 
     root = Path(__file__).resolve().parent.parent
@@ -577,13 +577,14 @@ def seed_email():
     ],
 )
 def test_the_emails_last_guard_refuses_what_the_old_one_let_through(seed_email, snippet, says):
-    from catalyst.email import compose as emails
+    from catalyst.email.inline import check_urls
+    from catalyst.errors import EmailError
 
     settings, issue, email = seed_email
-    emails._check_urls(email.html, issue, settings)  # the real email passes
+    check_urls(email.html, issue, settings)  # the real email passes
     hostile = email.html.replace("</body>", f"{snippet}\n</body>", 1)
-    with pytest.raises(emails.EmailError) as error:
-        emails._check_urls(hostile, issue, settings)
+    with pytest.raises(EmailError) as error:
+        check_urls(hostile, issue, settings)
     assert str(error.value).startswith(f"issues/{MONTH}.md:1: ")
     assert says in str(error.value)
 
@@ -591,7 +592,8 @@ def test_the_emails_last_guard_refuses_what_the_old_one_let_through(seed_email, 
 def test_the_guard_runs_after_premailer_on_the_finished_email(project):
     """An unquoted href that only premailer would quote is still refused, naming the file."""
     from catalyst.content import loader as content
-    from catalyst.email import compose as emails
+    from catalyst.email import build as emails
+    from catalyst.errors import EmailError
     from catalyst.settings import load_settings
 
     templates = project / "templates" / "email" / "issue.html.j2"
@@ -603,7 +605,7 @@ def test_the_guard_runs_after_premailer_on_the_finished_email(project):
     )
     settings = load_settings(project / "mkdocs.yml")
     library, _ = content.load(settings)
-    with pytest.raises(emails.EmailError) as error:
+    with pytest.raises(EmailError) as error:
         emails.build(settings, library, MONTH, cache=False)
     assert "'javascript:alert(1)' is not an absolute https:// address (href on <a>)" in str(
         error.value

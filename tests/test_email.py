@@ -25,8 +25,11 @@ from click.testing import CliRunner
 from catalyst.cli import main
 from catalyst.content import checks as check
 from catalyst.content import loader as content
-from catalyst.email import compose as emails
+from catalyst.email import build as emails
+from catalyst.email import cache, webcopy
 from catalyst.email.markdown import markdown_to_html, markdown_to_text
+from catalyst.email.text import wrap_text
+from catalyst.errors import EmailError
 from catalyst.settings import load_settings
 from conftest import ROOT, copy_project
 
@@ -432,7 +435,7 @@ def test_a_plain_http_link_fails_naming_its_file(project):
         path.read_text(encoding="utf-8").replace("https://x.com/", "http://x.com/"),
         encoding="utf-8",
     )
-    with pytest.raises(emails.EmailError) as error:
+    with pytest.raises(EmailError) as error:
         build_from(project, cache=False)
     assert str(error.value).startswith("content/catalyzers/contessa-orr.md:1: ")
     assert "http://x.com/ContessaOrr4" in str(error.value)
@@ -452,7 +455,7 @@ def test_an_image_in_the_letter_must_be_a_png_or_jpg_that_exists(project, image,
     path.write_text(
         path.read_text(encoding="utf-8") + f"\n![An animation]({image})\n", encoding="utf-8"
     )
-    with pytest.raises(emails.EmailError) as error:
+    with pytest.raises(EmailError) as error:
         build_from(project, cache=False)
     assert str(error.value).startswith(f"issues/{MONTH}.md:1: {message}")
 
@@ -471,7 +474,7 @@ def test_the_preview_server_copy_links_to_the_preview_but_a_public_http_site_fai
         soup.find("img")["src"] == "http://127.0.0.1:8000/assets/images/design39-design-studio.png"
     )
     public = dataclasses.replace(settings, site_url="http://catalyst.example.org/")
-    with pytest.raises(emails.EmailError) as error:
+    with pytest.raises(EmailError) as error:
         emails.build(public, library, MONTH, cache=False)
     assert "'http://catalyst.example.org/" in str(error.value)
     assert "is not an absolute https:// address" in str(error.value)
@@ -515,7 +518,7 @@ def test_the_text_part_is_wrapped_at_78_columns_without_breaking_a_url(seed):
 
 def test_wrapping_continues_list_items_and_quotes_under_themselves():
     long = "word " * 30
-    wrapped = emails.wrap_text(f"- {long}\n> {long}\n1. {long}", 40).splitlines()
+    wrapped = wrap_text(f"- {long}\n> {long}\n1. {long}", 40).splitlines()
     assert all(len(line) <= 40 for line in wrapped)
     assert wrapped[0].startswith("- ") and wrapped[1].startswith("  word")
     quoted = [line for line in wrapped if line.startswith(">")]
@@ -573,7 +576,7 @@ def test_a_template_asking_for_a_missing_field_fails_loudly_with_its_line(projec
     line = (
         text.splitlines().index(next(x for x in text.splitlines() if "section.subtitle" in x)) + 1
     )
-    with pytest.raises(emails.EmailError) as error:
+    with pytest.raises(EmailError) as error:
         build_from(project, cache=False)
     message = str(error.value)
     assert message.startswith(f"templates/email/sections.html.j2:{line}: ")
@@ -651,7 +654,7 @@ def test_write_puts_the_html_and_text_beside_each_other(seed, tmp_path):
 
 
 def test_the_site_copy_has_working_links_instead_of_merge_tags(seed):
-    copy = emails.site_copy(seed.email, seed.settings)
+    copy = webcopy.site_copy(seed.email, seed.settings)
     assert "*|" not in copy
     soup = BeautifulSoup(copy, "lxml")
     footer = soup.select_one("td.footer")
@@ -692,7 +695,7 @@ def test_the_site_copy_leads_into_the_site_it_is_part_of_relatively(seed):
     # it is served (site/ before deployment, a preview server, site_url); the sent email
     # keeps its absolute addresses.
     sent = all_urls(seed.email.html)
-    copy = all_urls(emails.site_copy(seed.email, seed.settings))
+    copy = all_urls(webcopy.site_copy(seed.email, seed.settings))
     assert len(copy) == len(sent)
     here = SITE + f"issues/{MONTH}/email.html"
     pairs = [(s, c) for s, c in zip(sent, copy, strict=True) if s.startswith(SITE)]
@@ -731,7 +734,7 @@ def test_the_issue_page_links_to_its_email(built_site):
 
 
 def cached_entry(settings) -> Path:
-    return emails.cache_dir(settings) / f"{MONTH}.json"
+    return cache.cache_dir(settings) / f"{MONTH}.json"
 
 
 def mark_cache(settings) -> None:
@@ -746,7 +749,7 @@ def test_an_unchanged_issue_is_reused_from_the_cache(project):
     mark_cache(first.settings)
     again = build_from(project)
     assert again.email.html == first.email.html.replace("</html>", "</html><!--cached-->")
-    assert not [p for p in emails.cache_dir(first.settings).iterdir() if p.suffix != ".json"]
+    assert not [p for p in cache.cache_dir(first.settings).iterdir() if p.suffix != ".json"]
 
 
 @pytest.mark.parametrize(
@@ -822,7 +825,7 @@ def test_build_all_renders_cache_misses_here_or_on_worker_processes(project, job
     for month in months:
         alone = emails.build(settings, library, month, cache=False)
         assert together[month] == alone
-        assert (emails.cache_dir(settings) / f"{month}.json").is_file()
+        assert (cache.cache_dir(settings) / f"{month}.json").is_file()
     mark_cache(settings)
     again = emails.build_all(settings, library, months, jobs=jobs)
     assert "<!--cached-->" in again[MONTH].html

@@ -14,7 +14,7 @@ import pytest
 
 from catalyst.content import loader as content
 from catalyst.email import browser
-from catalyst.email import compose as emails
+from catalyst.email import build as emails
 from catalyst.settings import load_settings
 from conftest import copy_project
 

@@ -10,8 +10,9 @@ import json
 import pytest
 
 from catalyst.mailchimp import api as mailchimp_api
+from catalyst.mailchimp import campaigns, report
 from catalyst.mailchimp import push as mailchimp
-from catalyst.mailchimp.api import MailchimpError
+from catalyst.mailchimp.keys import MailchimpError
 from catalyst.mailchimp.push import PushOptions, push
 from fake_mailchimp import API_KEY, LIST_ID, SERVER_ERROR, slow
 from mailchimp_support import MONTH, TITLE, connect, quick, soon, state_file
@@ -79,7 +80,7 @@ def test_the_state_file_records_the_campaign_and_no_secret(fake, newsletter, jun
     text = state_file(newsletter).read_text()
     recorded = json.loads(text)["issues"][MONTH]
     assert recorded["campaign_id"] == result.campaign_id
-    assert recorded["content_sha256"] == mailchimp.content_hash(june[1], june[2])
+    assert recorded["content_sha256"] == campaigns.content_hash(june[1], june[2])
     assert API_KEY not in text and API_KEY.split("-")[0] not in text
     # Beside it, only the month's push lock (an empty file).
     folder = state_file(newsletter).parent
@@ -413,7 +414,7 @@ def test_the_report_of_a_sent_issue(fake, newsletter, june):
         {"url": "https://example.org/a", "total_clicks": 12, "unique_clicks": 9},
         {"url": "https://example.org/b", "total_clicks": 54, "unique_clicks": 40},
     ]
-    got = mailchimp.report(MONTH, newsletter, connect(fake))
+    got = report.report(MONTH, newsletter, connect(fake))
     assert (got.sends, got.opens, got.clicks, got.unsubscribes) == (1204, 612, 143, 3)
     assert got.open_rate == pytest.approx(0.5083)
     assert [link.url for link in got.top_links] == [
@@ -425,7 +426,7 @@ def test_the_report_of_a_sent_issue(fake, newsletter, june):
 def test_there_is_no_report_before_the_issue_goes_out(fake, newsletter, june):
     run(fake, newsletter, june)
     with pytest.raises(MailchimpError, match="has not gone out \\(status save\\)"):
-        mailchimp.report(MONTH, newsletter, connect(fake))
+        report.report(MONTH, newsletter, connect(fake))
 
 
 # ------------------------------------------------------------------ small rules
@@ -441,7 +442,7 @@ def test_there_is_no_report_before_the_issue_goes_out(fake, newsletter, june):
     ],
 )
 def test_quarter_hour_is_the_first_one_at_or_after(given, expected):
-    assert mailchimp.quarter_hour(dt.datetime.fromisoformat(given)).isoformat() == expected
+    assert campaigns.quarter_hour(dt.datetime.fromisoformat(given)).isoformat() == expected
 
 
 # ------------------------------------------------------------------ the key and the connection

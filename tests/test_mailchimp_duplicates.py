@@ -10,7 +10,7 @@ import time
 import pytest
 
 from catalyst.mailchimp import api as mailchimp_api
-from catalyst.mailchimp.api import MailchimpError
+from catalyst.mailchimp.keys import MailchimpError
 from catalyst.mailchimp.push import push
 from fake_mailchimp import LIST_ID, FakeMailchimp, late, slow
 from mailchimp_support import (

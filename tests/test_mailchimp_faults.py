@@ -11,7 +11,7 @@ import traceback
 import pytest
 
 from catalyst.mailchimp import api as mailchimp_api
-from catalyst.mailchimp.api import MailchimpError
+from catalyst.mailchimp.keys import MailchimpError
 from catalyst.mailchimp.push import PushOptions, push
 from fake_mailchimp import (
     API_KEY,

@@ -9,7 +9,7 @@ import traceback
 import pytest
 
 from catalyst.mailchimp import api as mailchimp_api
-from catalyst.mailchimp.api import REDACTED, MailchimpError
+from catalyst.mailchimp.keys import REDACTED, MailchimpError
 from catalyst.mailchimp.push import push
 from fake_mailchimp import API_KEY, LIST_ID, answer_body, echo
 from mailchimp_support import (

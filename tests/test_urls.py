@@ -9,7 +9,7 @@ import pytest
 
 from catalyst import urls
 from catalyst.content import loader
-from catalyst.email.compose import page_urls
+from catalyst.email.links import page_urls
 from catalyst.errors import ConfigError
 from catalyst.settings import load_settings
 from conftest import ROOT

@@ -217,7 +217,8 @@ def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
     """Render issue MONTH (YYYY-MM, `latest`, or `all`) as email: its HTML and text part,
     with sizes. `all` renders every issue in issues/, drafts and upcoming ones included (what
     the pull-request preview compares before and after a change)."""
-    from catalyst.email import compose as emails
+    from catalyst.email import build as emails
+    from catalyst.email.compose import month_named
 
     settings = _settings(obj["config_file"])
     # Any issue's email, live or not: it is for looking at before the push (`latest` is the
@@ -228,7 +229,7 @@ def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
         if not rendered:
             click.echo("No issues in issues/: no email written.", err=True)
     else:
-        rendered = [emails.build(settings, library, emails.month_named(settings, library, month))]
+        rendered = [emails.build(settings, library, month_named(settings, library, month))]
     for one in rendered:
         _budget_warning(settings, library, one)
     out = Path(out_dir) if out_dir else settings.build_dir / "email"
@@ -245,9 +246,9 @@ def email(obj, month: str, screenshot: bool, out_dir: str | None) -> None:
 
 def _budget_warning(settings, library, rendered) -> None:
     """An email above email_warn_kb (one above email_max_kb never gets this far)."""
-    from catalyst.email import compose as emails
+    from catalyst.email.budget import budget
 
-    problem = emails.budget(settings, library, rendered)
+    problem = budget(settings, library, rendered)
     if problem is not None:
         show_problem(problem)
 
@@ -298,9 +299,10 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
     would send stops it, unless --allow-placeholders; a dry run only warns.
     """
     from catalyst.content import placeholders
-    from catalyst.email import compose as emails
+    from catalyst.email import build as emails
     from catalyst.mailchimp import api as mailchimp_api
     from catalyst.mailchimp import push as mailchimp
+    from catalyst.mailchimp.campaigns import campaign_title
 
     settings = _settings(obj["config_file"])
     library = _valid_library(settings)
@@ -328,7 +330,7 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
             )
     if live and not dry_run:
         api = live
-        click.echo(f"Pushing {mailchimp.campaign_title(settings, month)} to {live.base_url}")
+        click.echo(f"Pushing {campaign_title(settings, month)} to {live.base_url}")
     else:
         api = mailchimp_api.Outbox(settings.build_dir / "outbox" / month, live)
         why = "--dry-run: only reads reach Mailchimp" if live else (
@@ -346,7 +348,8 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
     click.echo(f"API calls: {len(result.requests)} ({reads}, {writes})")
     if result.outbox:
         folder = os.path.relpath(result.outbox)
-        click.echo(f"The {len(api.recorded)} requests it would make are in {folder}/")
+        planned = len(list(result.outbox.glob("*.json")))
+        click.echo(f"The {planned} requests it would make are in {folder}/")
 
 
 @main.command()
@@ -356,14 +359,14 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
 def report(obj, month: str, as_json: bool) -> None:
     """How issue MONTH's campaign did: sends, opens, clicks, unsubscribes, top links."""
     from catalyst.mailchimp import api as mailchimp_api
-    from catalyst.mailchimp import push as mailchimp
+    from catalyst.mailchimp.report import report as report_of
 
     settings = _settings(obj["config_file"])
     api = mailchimp_api.connect(os.environ)
     if api is None:
         raise click.ClickException(f"the report is read from Mailchimp: set "
                                    f"{mailchimp_api.API_KEY_VARIABLE}")
-    result = mailchimp.report(month, settings, api)
+    result = report_of(month, settings, api)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2))
         return

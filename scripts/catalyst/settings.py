@@ -73,6 +73,13 @@ class Settings:
         how MkDocs names the file. String work: it runs for every file of the library."""
         return source.removeprefix(self._docs_prefix) if self._docs_prefix else source
 
+    def shown(self, path: str | os.PathLike) -> str:
+        """`path` as editors know it: from the project's root when it is inside, else whole."""
+        try:
+            return Path(path).resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return Path(path).as_posix()
+
     @classmethod
     def from_config(cls, config, plugin: Config) -> Settings:
         """From a loaded MkDocs config and the plugin's validated options."""

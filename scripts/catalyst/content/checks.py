@@ -15,7 +15,7 @@ from pathlib import Path
 from catalyst import safety, urls
 from catalyst.content import links, lint, paths, placeholders
 from catalyst.content import loader as content
-from catalyst.email import compose as emails
+from catalyst.email import build as emails
 from catalyst.errors import Problem
 from catalyst.settings import Settings
 from catalyst.site.pages import generated_pages

@@ -39,7 +39,9 @@ _EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class Link:
+class LinkAt:
+    """A link target as written in a file, at its line."""
+
     source: str  # file as shown to editors
     line: int
     target: str
@@ -56,7 +58,7 @@ def prose_lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, _CODE_SPAN.sub("", line)
 
 
-def find_links(text: str, source: str) -> Iterator[Link]:
+def find_links(text: str, source: str) -> Iterator[LinkAt]:
     """Every link target in a Markdown file (front matter included), with its line."""
     for number, line in prose_lines(text):
         targets = [m.group(1) for m in _INLINE.finditer(line)]
@@ -65,7 +67,7 @@ def find_links(text: str, source: str) -> Iterator[Link]:
         if reference and not line.lstrip().startswith("[^"):
             targets.append(reference.group(1))
         for target in targets:
-            yield Link(source, number, target)
+            yield LinkAt(source, number, target)
 
 
 class Site:
@@ -169,8 +171,8 @@ class Answer:
     detail: str
 
 
-def external_links(files: list[tuple[Path, str, str]]) -> dict[str, list[Link]]:
-    found: dict[str, list[Link]] = {}
+def external_links(files: list[tuple[Path, str, str]]) -> dict[str, list[LinkAt]]:
+    found: dict[str, list[LinkAt]] = {}
     from catalyst.content.loader import ContentError, read_source
 
     for path, shown, _ in files:
@@ -184,7 +186,7 @@ def external_links(files: list[tuple[Path, str, str]]) -> dict[str, list[Link]]:
         for number, line in enumerate(text.splitlines(), 1):
             match = re.match(r"^\s*-?\s*(?:url|link):\s*[\"']?(https?://[^\s\"']+)", line)
             if match:
-                found.setdefault(match.group(1), []).append(Link(shown, number, match.group(1)))
+                found.setdefault(match.group(1), []).append(LinkAt(shown, number, match.group(1)))
     return found
 
 

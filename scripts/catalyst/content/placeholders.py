@@ -348,17 +348,11 @@ def template_files(settings: Settings, folder: str | None = None) -> list[tuple[
     if not base.is_dir():
         return []
     return [
-        (path, _shown(settings, path))
+        (path, settings.shown(path))
         for path in sorted(base.rglob("*"))
         if path.is_file() and path.suffix in (".html", ".j2", ".md", ".css", ".txt", ".xml")
     ]
 
-
-def _shown(settings: Settings, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(settings.root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _scan_templates(settings: Settings, folder: str | None = None) -> list[Finding]:

@@ -1,273 +1,37 @@
-"""The monthly email: one Issue to Mailchimp-ready HTML and its plain-text part.
-
-Owns the Jinja2 environment on `templates/email/` (autoescaped HTML, StrictUndefined,
-one macro per section kind), every URL in the email (absolute https, `.md` sources
-resolved to their pages, UTM parameters on links into the site), premailer inlining
-with the head-only `<style>` kept intact, the text part wrapped at 78 columns, the
-copy published on the site with the merge tags made to work, the size budget, and
-the cache that lets an unchanged issue skip all of this.
-
-Nothing here prints; errors are `EmailError`s naming the file to fix.
+"""One issue to its email: the Jinja2 environment on `templates/email/` (autoescaped HTML,
+StrictUndefined, one macro per section kind), the context the templates see, and the
+render that turns them into a RenderedEmail. Nothing here prints; errors are EmailErrors.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import dataclasses
-import functools
-import hashlib
-import ipaddress
-import json
-import logging
-import multiprocessing
-import os
-import posixpath
-import re
-import textwrap
-import threading
 import traceback
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import jinja2
 import markupsafe
 
-from catalyst import __version__, safety, urls
-from catalyst.content.model import KIND_LABELS, Catalyzer, Issue, Library, Post, Resource
-from catalyst.email import markdown as render
+from catalyst.content.model import KIND_LABELS, Issue, Library, Resource
+from catalyst.email.inline import check_style, check_urls, inline_css
+from catalyst.email.links import EmailLinks
 from catalyst.email.markdown import markdown_to_html, markdown_to_text
-from catalyst.errors import EmailError, Problem
-from catalyst.files import write_atomic
+from catalyst.email.rendered import (
+    COLUMN,
+    CONTENT_WIDTH,
+    GUTTER,
+    LANG,
+    TEMPLATE_DIR,
+    TEXT_WIDTH,
+    RenderedEmail,
+)
+from catalyst.email.text import tidy_text
+from catalyst.errors import EmailError
 from catalyst.settings import Settings
 
-LANG = "en"
-COLUMN = 600  # px: the email's single column
-GUTTER = 24  # px: left and right padding of every cell
-CONTENT_WIDTH = COLUMN - 2 * GUTTER
-TEXT_WIDTH = 78  # columns of the plain-text part
-STYLE_MAX_BYTES = 16 * 1024  # Gmail ignores a <style> block larger than this
 # Invisible characters after the preview text, so inboxes do not pull body text into the
 # snippet: combining grapheme joiner, zero-width non-joiner, no-break space.
 PREHEADER_PADDING = markupsafe.Markup("&#847;&zwnj;&nbsp;" * 100)
-MERGE_TAG = re.compile(render.MERGE_TAG)
-TEMPLATE_DIR = "email"
-CACHE_VERSION = 1
-POOL_MIN_PER_JOB = 4  # emails each worker process should have to render, by default
-
-_URL_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*(["'])(.*?)\1""", re.IGNORECASE)
-_URL_ATTRIBUTE_PARTS = re.compile(r"""(\b(?:href|src)\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE)
-_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
-_LIST_PREFIX = re.compile(r"^(\s*(?:> |[-*] |\d+\. )*)")
-
-
-@dataclasses.dataclass(frozen=True)
-class RenderedEmail:
-    """One issue's finished email: the HTML (with Mailchimp merge tags) and the text part."""
-
-    month: str
-    html: str
-    text: str
-    subject: str
-    preview_text: str
-
-
-# ---------------------------------------------------------------------------- URLs
-
-
-@dataclasses.dataclass(frozen=True)
-class Origin:
-    """Where a piece of Markdown was written: `source` for messages, `page` (a path inside
-    content/, as MkDocs sees it) for resolving relative links the way the site does."""
-
-    source: str
-    page: str
-
-
-class Links:
-    """Every URL in one issue's email: absolute https, UTM-tagged when it leads into the site."""
-
-    def __init__(self, settings: Settings, library: Library, issue: Issue):
-        self.settings = settings
-        self.library = library
-        self.issue = issue
-        self.site = settings.site_url
-        self.utm = {
-            "utm_source": settings.utm_source,
-            "utm_medium": "email",
-            "utm_campaign": issue.month,
-        }
-        self.pages = page_urls(settings, library)
-        # Local files read while rendering (image sizes): the cache checks them again.
-        self.files: dict[str, str] = {}
-
-    def origin(self, owner=None) -> Origin:
-        """Where `owner`'s Markdown was written; no owner: the issue's front matter, whose
-        paths start at content/'s top."""
-        if owner is None:
-            return Origin(self.issue.source, "")
-        if isinstance(owner, Issue):
-            return Origin(owner.source, urls.issue_source(owner.month))
-        if isinstance(owner, Catalyzer):
-            return Origin(owner.source, urls.catalyzer_source(owner.slug))
-        if isinstance(owner, (Resource, Post)):
-            return Origin(owner.source, self.settings.docs_uri(owner.source))
-        raise TypeError(f"no origin for {owner!r}")
-
-    def tag(self, url: str) -> str:
-        """`url` with the campaign's UTM parameters if it leads into the site."""
-        if not url.startswith(self.site):
-            return url
-        parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        present = {key for key, _ in query}
-        # An editor's own utm_* values win over ours.
-        query += [(key, value) for key, value in self.utm.items() if key not in present]
-        return urlunsplit(parts._replace(query=urlencode(query)))
-
-    def page(self, item) -> str:
-        """The site page of an Issue, Post or Catalyzer, tagged."""
-        if isinstance(item, Issue):
-            path = urls.issue_url(self.settings, item.month)
-        elif isinstance(item, Catalyzer):
-            path = urls.catalyzer_url(self.settings, item.slug)
-        else:
-            path = urls.post_url(self.settings, item)
-        return self.tag(self.site + path)
-
-    def href(self, url: str, owner=None) -> str:
-        """A link as written by an editor, made absolute and tagged."""
-        url = url.strip()
-        if MERGE_TAG.fullmatch(url) or url.startswith(("mailto:", "tel:")):
-            return url
-        return self.tag(self._absolute(url, owner, "link"))
-
-    def src(self, path: str, owner=None) -> str:
-        """An image: a path inside content/ (or relative to its Markdown file), or https."""
-        url = self._absolute(path.strip(), owner, "image")
-        suffix = posixpath.splitext(urlsplit(url).path)[1].lower()
-        if suffix not in urls.IMAGE_SUFFIXES:
-            raise EmailError(
-                self.origin(owner).source,
-                f"image '{path}' must be PNG or JPG (email clients need them)",
-            )
-        return url
-
-    def image_width(self, path: str, owner, slot: int = CONTENT_WIDTH) -> int:
-        """The `width` attribute: the image's own width, never more than its slot."""
-        file = self._local_file(path, owner)
-        if file is None:
-            return slot  # a remote image: its size is unknown, so it fills the slot
-        data = file.read_bytes()
-        self.files[str(file)] = hashlib.sha256(data).hexdigest()
-        natural = _image_width(data)
-        return min(natural, slot) if natural else slot
-
-    def _local_file(self, path: str, owner) -> Path | None:
-        if urlsplit(path).scheme or path.startswith("//"):
-            return None
-        origin = self.origin(owner)
-        file = self.settings.docs_dir / self._local(unquote(urlsplit(path).path), origin.page)
-        if not file.is_file():
-            raise EmailError(origin.source, f"image '{path}' not found (looked for {file})")
-        return file
-
-    def _local(self, path: str, page: str) -> str:
-        """A path inside content/ for `path` written on `page` (MkDocs' rule), falling back
-        to reading it from content/'s top, as front matter writes image paths."""
-        if path.startswith("/"):
-            return posixpath.normpath(path.lstrip("/"))
-        if page:
-            joined = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
-            if joined in self.pages or (self.settings.docs_dir / joined).exists():
-                return joined
-        return posixpath.normpath(path)
-
-    def _absolute(self, url: str, owner, what: str) -> str:
-        origin = self.origin(owner)
-        if url.startswith("//"):
-            url = "https:" + url
-        parts = urlsplit(url)
-        if parts.scheme == "https":
-            return url
-        if parts.scheme:
-            raise EmailError(
-                origin.source,
-                f"{what} '{url}': the email uses only https:// addresses (and mailto: for links)",
-            )
-        if not parts.path:
-            # `#anchor` or `?query` alone: the place on this issue's page.
-            return urljoin(self.site + urls.issue_url(self.settings, self.issue.month), url)
-        local = self._local(unquote(parts.path), origin.page)
-        target = self.pages.get(local)
-        if target is None:
-            target = urls.page_url(self.settings, local) if local.endswith(".md") else local
-        absolute = target if urlsplit(target).scheme else self.site + quote(target)
-        extra = urlsplit(absolute)
-        return urlunsplit(extra._replace(query=parts.query or extra.query, fragment=parts.fragment))
-
-    # -- the Markdown hook: links and images inside editors' Markdown
-
-    def rewrite(self, owner):
-        """The hook for `render`: fixes the links, images and headings of `owner`'s Markdown."""
-
-        def visit(element) -> None:
-            tag = element.tag
-            if tag == "a" and element.get("href"):
-                element.set("href", self.href(element.get("href"), owner))
-            elif tag == "img" and element.get("src"):
-                path = element.get("src")
-                element.set("src", self.src(path, owner))
-                element.set("width", str(self.image_width(path, owner)))
-                element.set("class", "fluid")
-                element.set("alt", element.get("alt", ""))
-            elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                # The email's outline is h1 (issue) > h2 (section): an editor's headings
-                # sit below them.
-                element.tag = f"h{min(int(tag[1]) + 2, 6)}"
-
-        return visit
-
-
-def page_urls(settings: Settings, library: Library) -> dict[str, str]:
-    """Content source (path inside content/) -> its URL path on the site (or an external
-    URL), for every Markdown file an editor may link to."""
-    # The site's generated index pages: resources/index.md and the like.
-    pages = {page: urls.page_url(settings, page) for page in urls.ARCHIVES}
-    for post in library.posts.values():
-        pages[settings.docs_uri(post.source)] = urls.post_url(settings, post)
-    for catalyzer in library.catalyzers.values():
-        pages[urls.catalyzer_source(catalyzer.slug)] = urls.catalyzer_url(settings, catalyzer.slug)
-    for issue in library.issues.values():
-        pages[urls.issue_source(issue.month)] = urls.issue_url(settings, issue.month)
-    for resource in library.resources.values():
-        post = library.post_for(resource)
-        target = urls.post_url(settings, post) if post else resource.url
-        pages[settings.docs_uri(resource.source)] = target
-    return pages
-
-
-
-def _image_width(data: bytes) -> int | None:
-    """The pixel width of a PNG or JPEG, from its header."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big")
-    if data[:2] == b"\xff\xd8":
-        at = 2
-        while at + 9 < len(data):
-            if data[at] != 0xFF:
-                return None
-            marker = data[at + 1]
-            length = int.from_bytes(data[at + 2 : at + 4], "big")
-            # Start-of-frame markers carry the size (C4, C8 and CC are other tables).
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                return int.from_bytes(data[at + 7 : at + 9], "big")
-            at += 2 + length
-    return None
-
-
-# ---------------------------------------------------------------------------- rendering
 
 
 @lru_cache(maxsize=8)
@@ -292,7 +56,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-def _context(settings: Settings, library: Library, issue: Issue, links: Links) -> dict:
+def _context(settings: Settings, library: Library, issue: Issue, links: EmailLinks) -> dict:
     def md(text: str, owner) -> markupsafe.Markup:
         return markupsafe.Markup(markdown_to_html(text, rewrite=links.rewrite(owner)))
 
@@ -310,7 +74,7 @@ def _context(settings: Settings, library: Library, issue: Issue, links: Links) -
         "month_label": f"{issue.month_name} {issue.month[:4]}",
         "view_url": links.page(issue),
         "site_home": links.tag(settings.site_url),
-        "head_css": markupsafe.Markup(_read_template(settings, "head.css")),
+        "head_css": markupsafe.Markup(read_template(settings, "head.css")),
         "preheader_padding": PREHEADER_PADDING,
         "md": md,
         "md_text": md_text,
@@ -323,12 +87,12 @@ def _context(settings: Settings, library: Library, issue: Issue, links: Links) -
     }
 
 
-def _read_template(settings: Settings, name: str) -> str:
+def read_template(settings: Settings, name: str) -> str:
     path = settings.templates_dir / TEMPLATE_DIR / name
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise EmailError(_shown(settings, path), "template file missing") from None
+        raise EmailError(settings.shown(path), "template file missing") from None
 
 
 def _render_template(settings: Settings, name: str, context: dict, issue: Issue) -> str:
@@ -336,136 +100,29 @@ def _render_template(settings: Settings, name: str, context: dict, issue: Issue)
     try:
         return env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as error:
-        path = _shown(settings, Path(error.filename or name))
+        path = settings.shown(Path(error.filename or name))
         raise EmailError(path, error.message or str(error), error.lineno) from None
     except jinja2.TemplateError as error:
         # StrictUndefined: name the template line that asked for the missing value.
         for frame in reversed(traceback.extract_tb(error.__traceback__)):
             if frame.filename.endswith(".j2"):
-                path = _shown(settings, Path(frame.filename))
+                path = settings.shown(Path(frame.filename))
                 raise EmailError(
                     path, f"{error} (rendering {issue.source})", frame.lineno or 1
                 ) from None
         raise EmailError(issue.source, f"{name}: {error}") from None
 
 
-def _shown(settings: Settings, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(settings.root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def _inline_css(html: str, css: str) -> str:
-    from premailer import Premailer
-
-    return Premailer(
-        html,
-        css_text=css,
-        # The defaults would break responsive and dark-mode email: keep every !important,
-        # fetch nothing, leave our width/height attributes alone (CSS `height:auto` must not
-        # become height="auto"), and keep classes for the head-only rules to select.
-        strip_important=False,
-        allow_network=False,
-        allow_loading_external_files=False,
-        disable_basic_attributes=["width", "height"],
-        remove_classes=False,
-        # cssutils' validation knows no mso-* or -webkit-* property and would warn about each
-        # (they are meant); it is also most of the inlining time.
-        disable_validation=True,
-        cssutils_logging_level=logging.CRITICAL,
-    ).transform()
-
-
-def _check_urls(html: str, issue: Issue, settings: Settings) -> None:
-    """The last guard, over the finished HTML (after premailer) parsed as a browser would,
-    Outlook's conditional comments included: no script, frame, object, form or meta
-    refresh, no event handler, and every URL (href, src, srcset, action, background,
-    poster, CSS url()...), entities decoded and invisible characters removed, is https,
-    mailto, tel or a merge tag."""
-    allowed = tuple(f"{scheme}:" for scheme in safety.EMAIL_SCHEMES if scheme != "https")
-    allowed += ("https://",)
-    if _is_preview(settings.site_url):
-        # `mkdocs serve` sets site_url to its own http:// address: the preview's copy of
-        # the email links to the preview. The email that is sent is built from mkdocs.yml.
-        allowed += (settings.site_url,)
-
-    def url_problem(url: str) -> str | None:
-        if MERGE_TAG.fullmatch(url.strip()) or safety.visible(url).lower().startswith(allowed):
-            return None
-        return f"'{url}' is not an absolute https:// address"
-
-    problems = safety.document_problems(html, url_problem)
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise EmailError(issue.source, problems[0] + more)
-
-
-def _is_preview(site_url: str) -> bool:
-    """An http:// site_url on this machine or the local network (a preview server)."""
-    parts = urlsplit(site_url)
-    if parts.scheme != "http" or not parts.hostname:
-        return False
-    if parts.hostname == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(parts.hostname)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private or address.is_unspecified
-
-
-def _check_style(html: str, settings: Settings) -> None:
-    styles = _STYLE.findall(html)
-    size = sum(len(s.encode("utf-8")) for s in styles)
-    if len(styles) != 1 or size > STYLE_MAX_BYTES:
-        path = _shown(settings, settings.templates_dir / TEMPLATE_DIR / "head.css")
-        raise EmailError(
-            path,
-            f"the email must keep exactly one <style> of at most {STYLE_MAX_BYTES} bytes "
-            f"(found {len(styles)}, {size} bytes): move inlinable rules to email.css",
-        )
-
-
-def wrap_text(text: str, width: int = TEXT_WIDTH) -> str:
-    """Wrap every line at `width`, continuing list items and quotes under themselves.
-    A word longer than the line (a URL) stays whole: breaking it would break the link."""
-    lines: list[str] = []
-    for line in text.split("\n"):
-        if len(line) <= width:
-            lines.append(line)
-            continue
-        prefix = _LIST_PREFIX.match(line).group(1)
-        hang = re.sub(r"[^>\s]", " ", prefix)
-        lines.extend(
-            textwrap.wrap(
-                line[len(prefix) :],
-                width,
-                initial_indent=prefix,
-                subsequent_indent=hang,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-        )
-    return "\n".join(lines)
-
-
-def _tidy_text(text: str) -> str:
-    text = "\n".join(line.rstrip() for line in text.split("\n"))
-    text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
-    return wrap_text(text) + "\n"
-
-
-def _render(settings: Settings, library: Library, month: str) -> tuple[RenderedEmail, dict]:
+def render(settings: Settings, library: Library, month: str) -> tuple[RenderedEmail, dict]:
     """Build one email from scratch; also return the local files it read (for the cache)."""
-    issue = _issue(settings, library, month)
-    links = Links(settings, library, issue)
+    issue = issue_of(settings, library, month)
+    links = EmailLinks(settings, library, issue)
     context = _context(settings, library, issue, links)
     html = _render_template(settings, "issue.html.j2", context, issue)
-    html = _inline_css(html, _read_template(settings, "email.css"))
-    _check_urls(html, issue, settings)
-    _check_style(html, settings)
-    text = _tidy_text(_render_template(settings, "issue.txt.j2", context, issue))
+    html = inline_css(html, read_template(settings, "email.css"))
+    check_urls(html, issue, settings)
+    check_style(html, settings)
+    text = tidy_text(_render_template(settings, "issue.txt.j2", context, issue))
     email = RenderedEmail(
         month=issue.month,
         html=html,
@@ -476,364 +133,21 @@ def _render(settings: Settings, library: Library, month: str) -> tuple[RenderedE
     return email, links.files
 
 
-def _issue(settings: Settings, library: Library, month: str) -> Issue:
+def issue_of(settings: Settings, library: Library, month: str) -> Issue:
     issue = library.issues.get(month)
     if issue is None:
         known = ", ".join(sorted(library.issues)) or "none"
-        path = _shown(settings, settings.issues_dir / f"{month}.md")
+        path = settings.shown(settings.issues_dir / f"{month}.md")
         raise EmailError(path, f"no issue {month} (issues: {known})")
     return issue
-
-
-# ---------------------------------------------------------------------------- the cache
-
-
-# The modules an email is made by (below catalyst/): a change to one renders every email anew.
-# The email subpackage, the model it reads and the HTML policy it applies; nothing else.
-RENDERING_CODE = (
-    *(f"email/{p.name}" for p in sorted(Path(__file__).parent.glob("*.py"))),
-    "content/model.py",
-    "safety.py",
-    "settings.py",
-)
-
-
-@functools.cache  # the code a process runs does not change under it
-def _toolchain() -> dict:
-    """What else shapes the output: our code and the libraries that render it."""
-    code = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
-    for module in sorted(package.joinpath(*p.split("/")) for p in RENDERING_CODE):
-        code.update(module.name.encode() + b"\0" + module.read_bytes())
-    versions = {
-        name: metadata.version(name)
-        for name in (
-            "premailer", "cssutils", "lxml", "jinja2", "markdown", "pymdown-extensions", "nh3"
-        )
-    }
-    return {"catalyst": __version__, "code": code.hexdigest(), "libraries": versions}
-
-
-def shared_inputs(settings: Settings, library: Library) -> str:
-    """A digest of what every issue's email is made from: code, settings, page URLs and
-    templates. Computed once per build, so keys cost O(issue), not O(library), each."""
-    folder = settings.templates_dir / TEMPLATE_DIR
-    templates = {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-    inputs = {
-        "format": CACHE_VERSION,
-        "toolchain": _toolchain(),
-        "settings": {f.name: str(getattr(settings, f.name)) for f in dataclasses.fields(settings)},
-        "pages": page_urls(settings, library),
-        "templates": templates,
-    }
-    blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def cache_key(
-    settings: Settings, library: Library, month: str, shared: str | None = None
-) -> str:
-    """A digest of everything an issue's email is made from (images are checked apart).
-    `shared` is `shared_inputs(settings, library)`, when the caller has it already."""
-    issue = _issue(settings, library, month)
-    resources: dict = {}
-    catalyzers: dict = {}
-    for section in issue.sections:
-        for slug in getattr(section, "items", []) if section.kind == "resources" else []:
-            resource = library.resources.get(slug)
-            if resource is not None:
-                post = library.post_for(resource)
-                resources[slug] = [
-                    resource.model_dump(mode="json"),
-                    post.model_dump(mode="json") if post else None,
-                ]
-        if section.kind == "catalyzer":
-            person = library.catalyzer_for(issue, section)
-            if person is not None:
-                catalyzers[person.slug] = person.model_dump(mode="json")
-    inputs = {
-        "shared": shared or shared_inputs(settings, library),
-        "issue": issue.model_dump(mode="json"),
-        "resources": resources,
-        "catalyzers": catalyzers,
-    }
-    blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def cache_dir(settings: Settings) -> Path:
-    return settings.build_dir / "cache" / "email"
-
-
-def _cached(settings: Settings, month: str, key: str) -> RenderedEmail | None:
-    path = cache_dir(settings) / f"{month}.json"
-    try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if entry.get("key") != key:
-        return None
-    for name, digest in entry.get("files", {}).items():
-        try:
-            if hashlib.sha256(Path(name).read_bytes()).hexdigest() != digest:
-                return None
-        except OSError:
-            return None
-    try:
-        return RenderedEmail(**entry["email"])
-    except (KeyError, TypeError):
-        return None
-
-
-def _store(settings: Settings, key: str, email: RenderedEmail, files: dict) -> None:
-    entry = {"key": key, "files": files, "email": dataclasses.asdict(email)}
-    write_atomic(cache_dir(settings) / f"{email.month}.json", json.dumps(entry))
-
-
-
-# ---------------------------------------------------------------------------- public API
-
-
-def build(settings: Settings, library: Library, month: str, *, cache: bool = True) -> RenderedEmail:
-    """The email of issue `month` (YYYY-MM), from the cache when none of its inputs changed.
-
-    An email over `email_max_kb` is an EmailError (see `within_budget`): no command writes,
-    uploads or publishes it.
-    """
-    if not cache:
-        return within_budget(settings, library, _render(settings, library, month)[0])
-    key = cache_key(settings, library, month)
-    email = _cached(settings, month, key)
-    if email is None:
-        email, files = _render(settings, library, month)
-        _store(settings, key, email, files)
-    return within_budget(settings, library, email)
-
-
-def build_all(
-    settings: Settings, library: Library, months: list[str], jobs: int | None = None
-) -> dict[str, RenderedEmail]:
-    """Many issues' emails, month -> email; cache misses are rendered on `jobs` worker
-    processes (default: every core; 0: in this process). The first error is raised."""
-    results = _build_many(settings, library, months, jobs)
-    for outcome in results.values():
-        if isinstance(outcome, EmailError):
-            raise outcome
-    for email in results.values():
-        within_budget(settings, library, email)
-    return results
-
-
-def _build_many(
-    settings: Settings, library: Library, months: list[str], jobs: int | None
-) -> dict[str, RenderedEmail | EmailError]:
-    results: dict[str, RenderedEmail | EmailError] = {}
-    keys: dict[str, str] = {}
-    shared = shared_inputs(settings, library)
-    for month in months:
-        try:
-            keys[month] = cache_key(settings, library, month, shared)
-        except EmailError as error:
-            results[month] = error
-            continue
-        email = _cached(settings, month, keys[month])
-        if email is not None:
-            results[month] = email
-    misses = [m for m in months if m not in results]
-    if jobs is None:
-        # A worker only pays off with a few emails to render (one takes ~25 ms warm).
-        jobs = min(os.cpu_count() or 1, len(misses) // POOL_MIN_PER_JOB)
-        jobs = jobs if jobs > 1 else 0
-    jobs = min(jobs, len(misses))
-    if jobs == 0 or len(misses) <= 1:
-        rendered = map(_try_render, [(settings, library, m) for m in misses])
-        outcomes = dict(zip(misses, rendered, strict=True))
-    else:
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=_pool_context(),
-            initializer=_worker_init,
-            initargs=(settings, library),
-        ) as pool:
-            chunk = max(1, len(misses) // (jobs * 4))
-            rendered = pool.map(_worker_render, misses, chunksize=chunk)
-            outcomes = dict(zip(misses, rendered, strict=True))
-    for month, outcome in outcomes.items():
-        if isinstance(outcome, EmailError):
-            results[month] = outcome
-            continue
-        email, files = outcome
-        _store(settings, keys[month], email, files)
-        results[month] = email
-    return {month: results[month] for month in months}
-
-
-def _pool_context():
-    """fork when this process runs no other thread: workers start at once with every module
-    imported, and the main module is not run again. Beside threads (`mkdocs serve`) fork is
-    unsafe, so forkserver (whose workers import the main module: it must be guarded)."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
-def _try_render(args) -> tuple[RenderedEmail, dict] | EmailError:
-    try:
-        return _render(*args)
-    except EmailError as error:
-        return error
-
-
-_WORKER: dict = {}
-
-
-def _worker_init(settings: Settings, library: Library) -> None:
-    _WORKER.update(settings=settings, library=library)
-
-
-def _worker_render(month: str) -> tuple[RenderedEmail, dict] | EmailError:
-    return _try_render((_WORKER["settings"], _WORKER["library"], month))
-
-
-def write(rendered: RenderedEmail, out_dir: str | os.PathLike) -> tuple[Path, Path]:
-    """Write `YYYY-MM.html` and `YYYY-MM.txt` into `out_dir`, each atomically."""
-    out = Path(out_dir)
-    html_path = out / f"{rendered.month}.html"
-    text_path = out / f"{rendered.month}.txt"
-    write_atomic(html_path, rendered.html)
-    write_atomic(text_path, rendered.text)
-    return html_path, text_path
-
-
-def site_copy(rendered: RenderedEmail, settings: Settings) -> str:
-    """The email as published on the site: merge tags replaced by what works for a reader,
-    and the site's own addresses relative to the copy's place in the site (see
-    `_relative_to_copy`), so its images show before the site is deployed too."""
-    replacements = {
-        "*|UNSUB|*": _unsubscribe_url(settings),
-        "*|UPDATE_PROFILE|*": _update_profile_url(settings),
-        "*|LIST:ADDRESSLINE|*": str(markupsafe.escape(settings.address)),
-    }
-    html = rendered.html
-    for tag, value in replacements.items():
-        html = html.replace(tag, value)
-    # Any other merge tag (an editor's *|FNAME|*) has no reader to fill it in.
-    html = MERGE_TAG.sub("", html)
-    html = _relative_to_copy(html, settings, urls.web_copy(rendered.month))
-    # The issue's page is the one to index; this copy is for looking at the email.
-    return html.replace(
-        '<meta charset="utf-8">',
-        '<meta charset="utf-8">\n<meta name="robots" content="noindex">',
-        1,
-    )
-
-
-
-def _relative_to_copy(html: str, settings: Settings, path: str) -> str:
-    """Every href and src into the site (under site_url) made relative to `path`, the copy's
-    place in the built site: `../../assets/images/x.png` from `issues/2023-06/email.html`.
-    Served from site/ before deployment, from a preview server or from site_url after it,
-    the copy's images and links then lead to the same built site it is part of. Outside
-    addresses, mailto: and the query and fragment of each address are left as they are."""
-    site = settings.site_url
-    here = posixpath.dirname(path)
-
-    def relative(match: re.Match) -> str:
-        attribute, quote_mark, url = match.groups()
-        if not url.startswith(site):
-            return match.group(0)
-        rest = url[len(site) :]
-        split = min((at for at in (rest.find("?"), rest.find("#")) if at >= 0), default=len(rest))
-        target, suffix = rest[:split], rest[split:]
-        local = posixpath.relpath(target or ".", here)
-        if target.endswith("/") or not target:
-            local = "./" if local == "." else local + "/"
-        return f"{attribute}{quote_mark}{local}{suffix}{quote_mark}"
-
-    return _URL_ATTRIBUTE_PARTS.sub(relative, html)
-
-
-def _unsubscribe_url(settings: Settings) -> str:
-    """Mailchimp's hosted unsubscribe form for the audience of the embedded signup form."""
-    if settings.subscribe_url:
-        parts = urlsplit(settings.subscribe_url)
-        if parts.path.startswith("/subscribe"):
-            return str(markupsafe.escape(urlunsplit(parts._replace(path="/unsubscribe"))))
-    return _update_profile_url(settings)
-
-
-def _update_profile_url(settings: Settings) -> str:
-    if settings.reply_to:
-        subject = quote(f"My {settings.newsletter_name} subscription")
-        return str(markupsafe.escape(f"mailto:{settings.reply_to}?subject={subject}"))
-    return str(markupsafe.escape(settings.site_url))
-
-
-def write_site_copy(
-    rendered: RenderedEmail, settings: Settings, site_dir: str | os.PathLike
-) -> Path:
-    """Publish the site copy at `issues/YYYY-MM/email.html` under `site_dir`, atomically."""
-    path = Path(site_dir) / urls.web_copy(rendered.month)
-    write_atomic(path, site_copy(rendered, settings))
-    return path
-
-
-def size_kb(rendered: RenderedEmail) -> float:
-    return len(rendered.html.encode("utf-8")) / 1024
-
-
-def budget(settings: Settings, library: Library, email: RenderedEmail) -> Problem | None:
-    """The size rule, in one place: an error above `email_max_kb`, a warning above
-    `email_warn_kb` (Gmail clips messages over 102 KB), at the issue's file; else None."""
-    size = size_kb(email)
-    if size <= settings.email_warn_kb and size <= settings.email_max_kb:
-        return None
-    issue = library.issues.get(email.month)
-    source = issue.source if issue is not None and issue.source else (
-        _shown(settings, settings.issues_dir / f"{email.month}.md"))
-    advice = (
-        f"email is {size:.1f} KB; Gmail clips messages over 102 KB, so keep it under "
-        f"{settings.email_max_kb} KB (shorten the letter or leave a section to the site)"
-    )
-    level = "error" if size > settings.email_max_kb else "warning"
-    return Problem(source, 1, advice, level)
-
-
-def within_budget(settings: Settings, library: Library, email: RenderedEmail) -> RenderedEmail:
-    """`email` if it is within `email_max_kb`, else an EmailError naming the issue's file."""
-    problem = budget(settings, library, email)
-    if problem is not None and problem.level == "error":
-        raise EmailError(problem.path, problem.message, problem.line)
-    return email
-
-
-def budget_problems(settings: Settings, library: Library) -> list[Problem]:
-    """Each issue whose email is over budget (see `budget`), or cannot be built at all."""
-    problems: list[Problem] = []
-    issues = sorted(library.issues.values(), key=lambda i: i.month)
-    outcomes = _build_many(settings, library, [i.month for i in issues], None)
-    for issue in issues:
-        outcome = outcomes[issue.month]
-        if isinstance(outcome, EmailError):
-            problems.append(Problem(outcome.path, outcome.line, f"email: {outcome.message}"))
-            continue
-        problem = budget(settings, library, outcome)
-        if problem is not None:
-            problems.append(problem)
-    return problems
 
 
 def month_named(settings: Settings, library: Library, name: str) -> str:
     """`YYYY-MM` as given, or `latest`: the library's newest published issue (the newest
     that is not a draft, sent or not, in a preview library: `catalyst email` uses one)."""
     if name != "latest":
-        return _issue(settings, library, name).month
+        return issue_of(settings, library, name).month
     latest = library.latest_issue()
     if latest is None:
-        raise EmailError(_shown(settings, settings.issues_dir), "no published issue yet")
+        raise EmailError(settings.shown(settings.issues_dir), "no published issue yet")
     return latest.month

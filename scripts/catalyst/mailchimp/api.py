@@ -20,521 +20,38 @@ request.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import email.utils
 import json
 import os
 import random
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import ValidationError
 
-from catalyst.errors import CatalystError
 from catalyst.files import replace_tree, staging
-
-API_KEY_VARIABLE = "MAILCHIMP_API_KEY"
-API_URL_VARIABLE = "MAILCHIMP_API_URL"
-REDACTED = "<redacted>"
-# Where a dry run puts the id of a campaign it did not create (a path template, as in the docs).
-PENDING_ID = "{campaign_id}"
-
-# The parts of a campaign the push reads.
-CAMPAIGN_FIELDS = (
-    "id",
-    "web_id",
-    "status",
-    "create_time",
-    "send_time",
-    "emails_sent",
-    "settings.title",
-    "settings.subject_line",
-    "settings.preview_text",
-    "settings.from_name",
-    "settings.reply_to",
-    "recipients.list_id",
-    "recipients.segment_opts",
+from catalyst.mailchimp.keys import (
+    API_KEY_VARIABLE,
+    API_URL_VARIABLE,
+    REDACTED,
+    ApiKey,
+    BadAnswer,
+    MailchimpError,
+    Unconfirmed,
+    _scrubbed,
+    scrub,
 )
-
-
-# ------------------------------------------------------------------ the key, scrubbed everywhere
-
-# The 32 hexadecimal characters of every key parsed in this process, in lower case, and a
-# pattern that finds any eight of them in a row (32 of a key's 128 bits: as much as a message
-# may keep of it).
-_SECRETS: list[str] = []
-_SECRETS_LOCK = threading.Lock()
-_WINDOW = 8
-_PIECES: re.Pattern[str] | None = None
-_HEX_RUN = re.compile(rf"[0-9A-Fa-f]{{{_WINDOW},}}")
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{12,}={0,2}")
-
-
-def _register(secret: str) -> None:
-    global _PIECES
-    hex_part = secret.split("-")[0].lower()
-    with _SECRETS_LOCK:
-        if hex_part not in _SECRETS:
-            _SECRETS.append(hex_part)
-            pieces = {s[i : i + _WINDOW] for s in _SECRETS for i in range(len(s) - _WINDOW + 1)}
-            _PIECES = re.compile("|".join(sorted(pieces)), re.IGNORECASE)
-
-
-def _holds_a_key(text: str) -> bool:
-    """Whether `text` holds any eight characters in a row of a key's hexadecimal part."""
-    return _PIECES is not None and _PIECES.search(text) is not None
-
-
-def _encodes_a_key(run: str) -> bool:
-    """Whether a run of base64 characters (standard or URL-safe, at any alignment, whole or
-    cut short) encodes part of a key: an `Authorization: Basic` header, quoted back."""
-    run = run.rstrip("=").replace("-", "+").replace("_", "/")
-    for start in range(4):
-        chunk = run[start:]
-        chunk = chunk[: len(chunk) // 4 * 4]
-        try:
-            decoded = base64.b64decode(chunk).decode("latin-1")
-        except ValueError:
-            continue
-        if _holds_a_key(decoded):
-            return True
-    return False
-
-
-def scrub(text: object) -> str:
-    """`text` with every form of every API key parsed in this process replaced by REDACTED:
-    as is, its hexadecimal part in either case, inside base64, or any eight characters of
-    these in a row (a quote cut short)."""
-    text = str(text)
-    if _PIECES is None:
-        return text
-    text = _HEX_RUN.sub(lambda m: REDACTED if _holds_a_key(m[0]) else m[0], text)
-    return _BASE64_RUN.sub(lambda m: REDACTED if _encodes_a_key(m[0]) else m[0], text)
-
-
-def _scrubbed(value: Any) -> Any:
-    """A JSON answer with the key scrubbed out of every string in it, keys included."""
-    if isinstance(value, str):
-        return scrub(value)
-    if isinstance(value, dict):
-        return {scrub(k): _scrubbed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrubbed(item) for item in value]
-    return value
-
-
-class MailchimpError(CatalystError):
-    """Mailchimp refused or failed a request, or a push would be unsafe; the message says why.
-
-    The message is scrubbed when the error is made: no error can carry the key, whoever
-    raises it and whatever it quotes."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(scrub(message))
-        self.status = status
-
-
-class Unconfirmed(MailchimpError):
-    """A write whose answer was lost: Mailchimp may or may not have applied it."""
-
-
-class BadAnswer(MailchimpError):
-    """Mailchimp (or something in front of it) answered with what the API does not document."""
-
-
-_KEY = re.compile(r"[0-9a-fA-F]{32}-(?P<dc>[a-z]{2,4}[0-9]{1,4})")
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    """A Mailchimp API key and its data centre; neither its repr nor its str shows the key,
-    and once parsed, `scrub` takes it out of any text."""
-
-    secret: str = field(repr=False)
-    dc: str
-
-    def __post_init__(self) -> None:
-        _register(self.secret)
-
-    @classmethod
-    def parse(cls, raw: str) -> ApiKey:
-        match = _KEY.fullmatch(raw.strip())
-        if match is None:
-            # Say what is wrong with its shape, never what it is.
-            hint = (
-                "it has no data-centre suffix such as -us21"
-                if "-" not in raw
-                else "a key is 32 hexadecimal characters, a hyphen and the data centre, "
-                "as in …-us21"
-            )
-            raise MailchimpError(
-                f"{API_KEY_VARIABLE} is not a Mailchimp API key: {hint} (the value is not shown)"
-            )
-        return cls(match.group(0), match["dc"])
-
-    def __str__(self) -> str:
-        return f"<Mailchimp API key for {self.dc}, {REDACTED}>"
-
-    def scrub(self, text: object) -> str:
-        """`text` with the key removed in every form a message could carry it."""
-        return scrub(text)
-
-
-# ------------------------------------------------------------------ the answers we read
-
-
-class _Answer(BaseModel):
-    """An answer's parts that Catalyst reads, as the API documents them; the rest is let be.
-    Strict: a number where a string belongs is an error, not a guess."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-
-
-def _iso_or_empty(value: str | None) -> str | None:
-    if value:
-        try:
-            dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError("not a date and time") from None
-    return value
-
-
-class CampaignAnswer(_Answer):
-    id: str
-    web_id: int | None = None
-    status: str
-    create_time: str | None = None
-    send_time: str | None = None
-    settings: dict[str, Any] = {}
-    recipients: dict[str, Any] = {}
-
-    _times = field_validator("create_time", "send_time")(_iso_or_empty)
-
-    @field_validator("id")
-    @classmethod
-    def _some_id(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("empty")
-        return value
-
-
-class CampaignPage(_Answer):
-    campaigns: list[CampaignAnswer]
-    total_items: int
-
-
-class _Stats(_Answer):
-    member_count: int | None = None
-
-
-class ListAnswer(_Answer):
-    name: str | None = None
-    stats: _Stats | None = None
-
-
-class _Segment(_Answer):
-    id: int | str
-    name: str
-
-
-class SegmentPage(_Answer):
-    segments: list[_Segment]
-    total_items: int | None = None
-
-
-class ContentAnswer(_Answer):
-    html: str | None = None
-    plain_text: str | None = None
-
-
-class _ChecklistItem(_Answer):
-    type: str
-    heading: str | None = None
-    details: str | None = None
-
-
-class ChecklistAnswer(_Answer):
-    is_ready: bool
-    items: list[_ChecklistItem] = []
-
-
-class _Rate(_Answer):
-    unique_opens: int | None = None
-    open_rate: float | int | None = None
-    unique_subscriber_clicks: int | None = None
-    click_rate: float | int | None = None
-
-
-class ReportAnswer(_Answer):
-    emails_sent: int | None = None
-    unsubscribed: int | None = None
-    send_time: str | None = None
-    opens: _Rate | None = None
-    clicks: _Rate | None = None
-
-
-class _Link(_Answer):
-    url: str
-    total_clicks: int | None = None
-    unique_clicks: int | None = None
-
-
-class ClickAnswer(_Answer):
-    urls_clicked: list[_Link] = []
-
-
-# ------------------------------------------------------------------ the requests we make
-
-
-@dataclass(frozen=True)
-class Request:
-    """One call to the API: what the outbox records, and how the official client makes it."""
-
-    method: str
-    path: str
-    query: Mapping[str, Any] = field(default_factory=dict)
-    body: Mapping[str, Any] | None = None
-    invoke: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
-    # What a dry run takes the answer to be when it does not send the request.
-    assume: Any = field(default=None, repr=False, compare=False)
-    # After a write whose answer was lost: the answer if Mailchimp applied it, else None
-    # (then it is safe to repeat). It may raise to stop a repeat that must not happen.
-    confirm: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
-    # The shape of the answer, as the API documents it; None: no answer is read.
-    answer: type[_Answer] | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def writes(self) -> bool:
-        return self.method != "GET"
-
-    @property
-    def idempotent(self) -> bool:
-        """Repeating it leaves Mailchimp as one call would (POST actions and create do not)."""
-        return self.method in ("GET", "PUT", "PATCH", "DELETE")
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}"
-
-    def query_string(self) -> dict[str, str]:
-        """The query as the client sends it: lists joined with commas."""
-        return {
-            name: ",".join(value) if isinstance(value, list | tuple) else str(value)
-            for name, value in self.query.items()
-        }
-
-
-def _fields(prefix: str, names) -> list[str]:
-    return [f"{prefix}{name}" for name in names]
-
-
-def get_list(list_id: str) -> Request:
-    fields = ["id", "name", "stats.member_count"]
-    return Request(
-        "GET",
-        f"/lists/{list_id}",
-        {"fields": fields},
-        invoke=lambda c: c.lists.get_list(list_id, fields=fields),
-        assume={"id": list_id},
-        answer=ListAnswer,
-    )
-
-
-def list_tags(list_id: str) -> Request:
-    # Tags are static segments; an audience has few, so one page of 1000 holds them all.
-    fields = ["segments.id", "segments.name", "total_items"]
-    query = {"fields": fields, "count": 1000, "type": "static"}
-    return Request(
-        "GET",
-        f"/lists/{list_id}/segments",
-        query,
-        invoke=lambda c: c.lists.list_segments(list_id, **query),
-        assume={"segments": [], "total_items": 0},
-        answer=SegmentPage,
-    )
-
-
-def get_campaign(campaign_id: str) -> Request:
-    fields = list(CAMPAIGN_FIELDS)
-    return Request(
-        "GET",
-        f"/campaigns/{campaign_id}",
-        {"fields": fields},
-        invoke=lambda c: c.campaigns.get(campaign_id, fields=fields),
-        answer=CampaignAnswer,
-    )
-
-
-def list_campaigns(offset: int, count: int = 1000) -> Request:
-    query = {
-        "fields": [*_fields("campaigns.", CAMPAIGN_FIELDS), "total_items"],
-        "count": count,
-        "offset": offset,
-        "type": "regular",
-        # Oldest first, so a campaign created while we page lands on a later page.
-        "sort_field": "create_time",
-        "sort_dir": "ASC",
-    }
-    return Request(
-        "GET",
-        "/campaigns",
-        query,
-        invoke=lambda c: c.campaigns.list(**query),
-        assume={"campaigns": [], "total_items": 0},
-        answer=CampaignPage,
-    )
-
-
-def create_campaign(body: dict, confirm: Callable[[], Any]) -> Request:
-    return Request(
-        "POST",
-        "/campaigns",
-        body=body,
-        invoke=lambda c: c.campaigns.create(body),
-        assume={"id": PENDING_ID, "web_id": None, "status": "save", **body},
-        confirm=confirm,
-        answer=CampaignAnswer,
-    )
-
-
-def update_campaign(campaign_id: str, body: dict) -> Request:
-    return Request(
-        "PATCH",
-        f"/campaigns/{campaign_id}",
-        body=body,
-        invoke=lambda c: c.campaigns.update(campaign_id, body),
-        assume={"id": campaign_id, "status": "save", **body},
-        answer=CampaignAnswer,
-    )
-
-
-def get_content(campaign_id: str) -> Request:
-    fields = ["html", "plain_text"]
-    return Request(
-        "GET",
-        f"/campaigns/{campaign_id}/content",
-        {"fields": fields},
-        invoke=lambda c: c.campaigns.get_content(campaign_id, fields=fields),
-        assume={},
-        answer=ContentAnswer,
-    )
-
-
-def set_content(campaign_id: str, body: dict) -> Request:
-    return Request(
-        "PUT",
-        f"/campaigns/{campaign_id}/content",
-        body=body,
-        invoke=lambda c: c.campaigns.set_content(campaign_id, body),
-        assume=body,
-        answer=ContentAnswer,
-    )
-
-
-def get_checklist(campaign_id: str) -> Request:
-    return Request(
-        "GET",
-        f"/campaigns/{campaign_id}/send-checklist",
-        invoke=lambda c: c.campaigns.get_send_checklist(campaign_id),
-        assume={
-            "is_ready": True,
-            "items": [
-                {
-                    "type": "warning",
-                    "id": 0,
-                    "heading": "Not checked",
-                    "details": "a dry run does not read Mailchimp's send checklist",
-                }
-            ],
-        },
-        answer=ChecklistAnswer,
-    )
-
-
-def send_test(campaign_id: str, emails: list[str]) -> Request:
-    body = {"test_emails": emails, "send_type": "html"}
-    return Request(
-        "POST",
-        f"/campaigns/{campaign_id}/actions/test",
-        body=body,
-        invoke=lambda c: c.campaigns.send_test_email(campaign_id, body),
-    )
-
-
-def schedule(campaign_id: str, when: dt.datetime, confirm: Callable[[], Any]) -> Request:
-    body = {"schedule_time": when.astimezone(dt.UTC).isoformat()}
-    return Request(
-        "POST",
-        f"/campaigns/{campaign_id}/actions/schedule",
-        body=body,
-        invoke=lambda c: c.campaigns.schedule(campaign_id, body),
-        confirm=confirm,
-    )
-
-
-def unschedule(campaign_id: str, confirm: Callable[[], Any]) -> Request:
-    return Request(
-        "POST",
-        f"/campaigns/{campaign_id}/actions/unschedule",
-        invoke=lambda c: c.campaigns.unschedule(campaign_id),
-        confirm=confirm,
-    )
-
-
-def send(campaign_id: str, confirm: Callable[[], Any]) -> Request:
-    return Request(
-        "POST",
-        f"/campaigns/{campaign_id}/actions/send",
-        invoke=lambda c: c.campaigns.send(campaign_id),
-        confirm=confirm,
-    )
-
-
-def get_report(campaign_id: str) -> Request:
-    fields = [
-        "id",
-        "campaign_title",
-        "emails_sent",
-        "unsubscribed",
-        "send_time",
-        "opens.unique_opens",
-        "opens.open_rate",
-        "clicks.unique_subscriber_clicks",
-        "clicks.click_rate",
-    ]
-    return Request(
-        "GET",
-        f"/reports/{campaign_id}",
-        {"fields": fields},
-        invoke=lambda c: c.reports.get_campaign_report(campaign_id, fields=fields),
-        answer=ReportAnswer,
-    )
-
-
-def get_click_details(campaign_id: str) -> Request:
-    # The 3.0.80 client cannot ask for a sort order: take every link (a newsletter has tens)
-    # and sort them here.
-    query = {
-        "fields": ["urls_clicked.url", "urls_clicked.total_clicks", "urls_clicked.unique_clicks"],
-        "count": 1000,
-    }
-    return Request(
-        "GET",
-        f"/reports/{campaign_id}/click-details",
-        query,
-        invoke=lambda c: c.reports.get_campaign_click_details(campaign_id, **query),
-        answer=ClickAnswer,
-    )
-
-
-# ------------------------------------------------------------------ talking to Mailchimp
+from catalyst.mailchimp.requests import (
+    PENDING_ID,
+    Request,
+)
 
 
 @dataclass(frozen=True)
@@ -607,6 +124,7 @@ class Mailchimp:
     are handed back."""
 
     dry_run = False
+    blind = False  # it reads what Mailchimp holds
 
     def __init__(
         self,
@@ -630,6 +148,10 @@ class Mailchimp:
 
     def on_retry(self, message: str) -> None:
         self._on_retry(scrub(message))
+
+    def finish(self) -> None:
+        """Nothing to write: the requests were sent."""
+        return None
 
     def send(self, request: Request) -> Any:
         """Make `request`, retrying what can safely be retried; the answer's JSON, or None."""
@@ -886,6 +408,15 @@ class Outbox:
         self.recorded.append((request, performed))
         return self.live.send(request) if performed else request.assume
 
+    @property
+    def blind(self) -> bool:
+        """Without a live API nothing is read: the requests are those of a first push."""
+        return self.live is None
+
+    def finish(self) -> Path:
+        """The requests recorded, written to the folder (see `write`)."""
+        return self.write()
+
     def write(self) -> Path:
         """Replace the folder with this run's requests, whole: never a mix of two runs."""
         base = self.live.base_url if self.live else "https://<dc>.api.mailchimp.com/3.0"
@@ -913,4 +444,18 @@ class Outbox:
         return self.folder
 
 
-Api = Mailchimp | Outbox
+class Api(Protocol):
+    """What the push and the report ask of Mailchimp, live (`Mailchimp`) or as a dry run
+    (`Outbox`, which sends reads only, and only when it has a live API): one protocol, so
+    neither asks which one it holds."""
+
+    dry_run: bool  # no write reaches Mailchimp
+    blind: bool  # not even a read: the answers are assumed, as for a first push
+
+    @property
+    def calls(self) -> list[Request]: ...
+
+    def send(self, request: Request) -> Any: ...
+
+    def finish(self) -> Path | None:
+        """Done: where a dry run's requests were written (None when they were sent)."""

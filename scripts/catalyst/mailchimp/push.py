@@ -2,9 +2,10 @@
 
 This module owns what Catalyst asks of Mailchimp and the rules around it: finding an issue's
 campaign (by its exact title, or the id recorded in `build/state/mailchimp.json`), creating it,
-updating only what changed, test sends, scheduling, sending, refusing whatever is unsafe, and
-reading its report. How requests travel (the key, the official client, timeouts, retries, the
-dry run's outbox) is `catalyst.mailchimp_api`'s.
+updating only what changed, test sends, scheduling, sending and refusing whatever is unsafe
+(what earlier pushes recorded is `state`'s, finding the campaign `campaigns`'s, its report
+`report`'s). How requests travel (the key, the official client, timeouts, retries, the dry
+run's outbox) is `catalyst.mailchimp.api`'s.
 
 One campaign per issue, however a push goes: one push of a month at a time (an OS lock in
 `build/state/`, so a second push fails at once); the campaigns are looked up again just before
@@ -17,39 +18,39 @@ It never prints: `push` reports progress through a callback and returns a `PushR
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from catalyst.content.model import Issue, format_when, live_at
-from catalyst.errors import StateFileError
-from catalyst.files import write_atomic
-from catalyst.mailchimp.api import (
+from catalyst.mailchimp.api import Api
+from catalyst.mailchimp.campaigns import (
+    EDITABLE,
+    GONE_OUT,
+    Campaign,
+    campaign_title,
+    content_hash,
+    find_campaign,
+    item_text,
+    quarter_hour,
+    replaced,
+    when_text,
+)
+from catalyst.mailchimp.keys import MailchimpError
+from catalyst.mailchimp.requests import (
     PENDING_ID,
-    Api,
-    Mailchimp,
-    MailchimpError,
-    Outbox,
     Request,
     create_campaign,
     get_campaign,
     get_checklist,
-    get_click_details,
     get_content,
     get_list,
-    get_report,
-    json_kind,
-    list_campaigns,
     list_tags,
-    said,
     schedule,
     send,
     send_test,
@@ -57,11 +58,8 @@ from catalyst.mailchimp.api import (
     unschedule,
     update_campaign,
 )
+from catalyst.mailchimp.state import State, one_push_at_a_time
 from catalyst.settings import Settings
-
-# Statuses whose content Mailchimp lets us change; `schedule` must be unscheduled first.
-EDITABLE = ("save", "paused")
-GONE_OUT = ("sending", "sent", "canceling", "canceled")
 
 SETTING_LABELS = {
     "title": "title",
@@ -70,6 +68,8 @@ SETTING_LABELS = {
     "from_name": "from name",
     "reply_to": "reply-to",
 }
+
+
 PAST = {
     "create": "created",
     "update": "updated",
@@ -78,298 +78,13 @@ PAST = {
     "schedule": "scheduled",
     "send": "sent",
 }
+
+
 _EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 
 
 class NotReady(MailchimpError):
     """Mailchimp's send checklist has errors, so the campaign cannot be scheduled or sent."""
-
-
-# ------------------------------------------------------------------ what earlier pushes recorded
-
-
-
-class _Tested(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True)
-    sha256: str
-    campaign_id: str
-    at: str | None = None
-
-
-class _IssueRecord(BaseModel):
-    """What the push records per issue; anything else in the file is kept as it is."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-    campaign_id: str | None = None
-    web_id: int | None = None
-    title: str | None = None
-    content_sha256: str | None = None
-    remote_sha256: str | None = None
-    pushed_at: str | None = None
-    tested: _Tested | None = None
-
-
-class State:
-    """Per issue: the campaign's id and hashes of what was sent and tested. Never a secret.
-
-    It only saves calls and settles which of two campaigns is the issue's: the campaigns are
-    read from the API on every push. So a damaged file does not stop a push: what cannot be
-    used is reported in `problems` (`path:line: warning: ...`) and left out, and the file is
-    written anew, whole. A folder in its place, or a file that cannot be read or written, is
-    a `StateFileError`.
-    """
-
-    def __init__(self, path: Path, *, persist: bool = True, shown: str | None = None) -> None:
-        self.path = path
-        self.persist = persist
-        self.shown = shown or str(path)
-        self.problems: list[str] = []
-        self.data = self._read()
-        if self.problems and persist:
-            self._write()
-
-    @classmethod
-    def of(cls, settings: Settings, *, persist: bool = True) -> State:
-        path = settings.build_dir / "state" / "mailchimp.json"
-        return cls(path, persist=persist, shown=_shown(settings, path))
-
-    def get(self, month: str) -> dict:
-        return dict(self.data.get("issues", {}).get(month, {}))
-
-    def update(self, month: str, **values: Any) -> None:
-        self.data.setdefault("issues", {}).setdefault(month, {}).update(values)
-        if self.persist:
-            self._write()
-
-    def _write(self) -> None:
-        try:
-            write_atomic(
-                self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n", durable=True
-            )
-        except OSError as error:
-            raise StateFileError(
-                f"{self.shown}: cannot be written ({error.strerror or error})"
-            ) from None
-
-    def _read(self) -> dict:
-        if self.path.is_dir():
-            raise StateFileError(
-                f"{self.shown}: is a folder, where the push keeps its state file: move it away, "
-                "then push again"
-            )
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return {}
-        except OSError as error:
-            raise StateFileError(
-                f"{self.shown}: cannot be read ({error.strerror or error}): fix or remove it, "
-                "then push again"
-            ) from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = raw[: error.start].count(b"\n") + 1
-            return self._unusable(line, f"is not UTF-8 (byte 0x{raw[error.start]:02x})")
-        try:
-            data = json.loads(text)
-        except ValueError as error:
-            line = getattr(error, "lineno", 1)
-            return self._unusable(line, f"is not valid JSON ({getattr(error, 'msg', error)})")
-        if not isinstance(data, dict) or not isinstance(data.get("issues", {}), dict):
-            return self._unusable(1, "is not a push's state (an object with `issues` by month)")
-        issues = {}
-        for month, record in data.get("issues", {}).items():
-            where, problem = f"issues.{_key(month)}", None
-            if not isinstance(record, dict):
-                problem = f"{where}: should be an object, not {json_kind(record)}"
-            else:
-                try:
-                    _IssueRecord.model_validate(record)
-                except ValidationError as invalid:
-                    error = invalid.errors()[0]
-                    where = ".".join([where, *(_key(p) for p in error["loc"])])
-                    problem = f"{where}: {said(error)}"
-            if problem:
-                self._report(_line_of(text, month), f"{problem}; that issue's record is left out")
-            else:
-                issues[month] = record
-        return {**data, "issues": issues}
-
-    def _unusable(self, line: int, why: str) -> dict:
-        self._report(line, f"{why}; it is left out (the campaign is found by its title)")
-        return {}
-
-    def _report(self, line: int, message: str) -> None:
-        rewritten = " and written anew" if self.persist else ""
-        self.problems.append(f"{self.shown}:{line}: warning: {message}{rewritten}")
-
-
-def _key(part: object) -> str:
-    text = str(part)
-    return text if re.fullmatch(r"[\w.@-]{1,40}", text) else repr(text[:40])
-
-
-def _line_of(text: str, month: str) -> int:
-    at = text.find(json.dumps(month))
-    return text.count("\n", 0, at) + 1 if at >= 0 else 1
-
-
-def _shown(settings: Settings, path: Path) -> str:
-    """`path` as an editor knows it: from the project's root when it is inside."""
-    try:
-        return path.relative_to(settings.root).as_posix()
-    except ValueError:
-        return str(path)
-
-
-@contextlib.contextmanager
-def one_push_at_a_time(settings: Settings, month: str) -> Iterator[None]:
-    """Hold the month's push lock (an OS file lock, released even if the process dies); a
-    second push of the month while it is held fails at once."""
-    from filelock import FileLock, Timeout
-
-    path = settings.build_dir / "state" / f"push-{month}.lock"
-    if path.parent.exists() and not path.parent.is_dir():
-        raise StateFileError(
-            f"{_shown(settings, path.parent)}: is a file, where the push keeps its state: "
-            "move it away, then push again"
-        )
-    lock = FileLock(path, timeout=0)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock.acquire()
-    except Timeout:
-        raise MailchimpError(
-            f"another push of {month} is running (it holds {_shown(settings, path)}): "
-            "wait for it to finish, then push again"
-        ) from None
-    except OSError as error:
-        raise StateFileError(
-            f"{_shown(settings, path)}: cannot take the push's lock ({error.strerror or error})"
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-
-# ------------------------------------------------------------------ the campaign
-
-
-@dataclass(frozen=True)
-class Campaign:
-    """The parts of a Mailchimp campaign the push looks at."""
-
-    id: str
-    web_id: int | None
-    status: str
-    send_time: dt.datetime | None
-    settings: dict
-    recipients: dict
-    create_time: str = ""
-
-    @classmethod
-    def from_api(cls, data: Mapping) -> Campaign:
-        """From an answer `mailchimp_api` has checked (so `id` is there, times parse)."""
-        send_time = data.get("send_time") or None
-        return cls(
-            id=data["id"],
-            web_id=data.get("web_id"),
-            status=data.get("status", ""),
-            send_time=dt.datetime.fromisoformat(send_time) if send_time else None,
-            settings=dict(data.get("settings") or {}),
-            recipients=dict(data.get("recipients") or {}),
-            create_time=data.get("create_time") or "",
-        )
-
-    @property
-    def title(self) -> str:
-        return self.settings.get("title") or ""
-
-
-def campaign_title(settings: Settings, month: str) -> str:
-    """The one title an issue's campaign carries, e.g. `Catalyst 2023-06`."""
-    return f"{settings.newsletter_name} {month}"
-
-
-@dataclass(frozen=True)
-class Found:
-    """The issue's campaign (None: there is none yet), how it was found, and the leftovers:
-    other campaigns with its title that are empty and were never sent."""
-
-    campaign: Campaign | None
-    how: str = ""
-    leftovers: tuple[Campaign, ...] = ()
-
-
-def find_campaign(api: Api, title: str, recorded_id: str | None) -> Found:
-    """The issue's campaign: the one with its exact title (or the recorded id, if it was
-    renamed in Mailchimp since).
-
-    Two or more with the title are settled only when no one's work can be lost: the issue's
-    one is the recorded one, else the only one with content, else (all empty) the oldest; the
-    others must be empty and never sent, and are returned as leftovers to report. Otherwise
-    which one is the issue's is a person's call: an error names them all.
-    """
-    listed = _all_campaigns(api)
-    titled = [c for c in listed if c.title == title]
-    recorded = next((c for c in listed if recorded_id and c.id == recorded_id), None)
-    if recorded is not None and recorded not in titled:
-        titled.insert(0, recorded)
-    if not titled:
-        return Found(None)
-    if len(titled) == 1:
-        return Found(titled[0], "by its recorded id" if recorded else "by its title")
-    filled = {c.id: bool((api.send(get_content(c.id)) or {}).get("html")) for c in titled}
-    with_content = [c for c in titled if filled[c.id]]
-    if recorded is not None:
-        keep, how = recorded, "by its recorded id"
-    elif len(with_content) == 1:
-        keep, how = with_content[0], "by its title (the only one with content)"
-    elif not with_content:
-        keep, how = titled[0], "by its title (the oldest; all are empty)"
-    else:
-        keep, how = None, ""
-    others = [c for c in titled if c is not keep]
-    if keep is None or any(filled[c.id] or c.status != "save" for c in others):
-
-        def described(c: Campaign) -> str:
-            facts = [c.status, "with content" if filled[c.id] else "empty"]
-            if c.create_time:
-                facts.append(f"created {c.create_time}")
-            if c is recorded:
-                facts.append("the one the last push recorded")
-            return f"{c.id} ({', '.join(facts)})"
-
-        raise MailchimpError(
-            f"{len(titled)} campaigns are titled {title!r}: "
-            + "; ".join(described(c) for c in titled)
-            + ". Keep the issue's one in Mailchimp (delete or rename the others), "
-            "then push again"
-        )
-    return Found(keep, how, tuple(others))
-
-
-def _all_campaigns(api: Api) -> list[Campaign]:
-    # search-campaigns is fuzzy; the list with a few fields is exact and cheap.
-    found: list[Campaign] = []
-    offset = 0
-    while True:
-        page = api.send(list_campaigns(offset)) or {}
-        campaigns = page.get("campaigns") or []
-        found += [Campaign.from_api(c) for c in campaigns]
-        offset += len(campaigns)
-        if not campaigns or offset >= (page.get("total_items") or 0):
-            return found
-
-
-def content_hash(html: str, text: str) -> str:
-    return hashlib.sha256(json.dumps([html, text]).encode()).hexdigest()
-
-
-# ------------------------------------------------------------------ the push
 
 
 @dataclass(frozen=True)
@@ -472,7 +187,7 @@ class _Push:
 
     def run(self) -> PushResult:
         self._check_before_any_request()
-        if isinstance(self.api, Outbox) and self.api.live is None:
+        if self.api.blind:
             self.step("without a key nothing is read, so these are the requests of a first push")
         for problem in self.state.problems:
             self.step(problem)
@@ -506,7 +221,7 @@ class _Push:
                 raise MailchimpError(self._scheduled_refusal(campaign, changes, when))
             if when is None or when <= self.now():
                 raise MailchimpError(
-                    f"{self.title!r} is scheduled for {_when(when)}, which has passed; "
+                    f"{self.title!r} is scheduled for {when_text(when)}, which has passed; "
                     "check its status in Mailchimp before changing it"
                 )
             campaign = self._unschedule(campaign)
@@ -527,8 +242,7 @@ class _Push:
         self.result.campaign_id, self.result.web_id = campaign.id, campaign.web_id
         self.result.status = campaign.status
         self.result.requests = list(self.api.calls)
-        if isinstance(self.api, Outbox):
-            self.result.outbox = self.api.write()
+        self.result.outbox = self.api.finish()
         return self.result
 
     # -- checks that need no request
@@ -596,7 +310,8 @@ class _Push:
             )
         if campaign.status == "schedule":
             raise MailchimpError(
-                f"{self.title!r} is scheduled for {_when(campaign.send_time)}; it goes out then. "
+                f"{self.title!r} is scheduled for {when_text(campaign.send_time)}; "
+                "it goes out then. "
                 "Unschedule it in Mailchimp to send it now instead"
             )
 
@@ -647,7 +362,7 @@ class _Push:
         found = [t["id"] for t in tags if t.get("name") == tag]
         if found:
             self._segment = found[0]
-        elif self.api.dry_run and not getattr(self.api, "live", None):
+        elif self.api.blind:
             self._segment = f"<id of tag {tag!r}>"
         else:
             names = ", ".join(sorted(t.get("name", "") for t in tags)) or "none"
@@ -731,7 +446,7 @@ class _Push:
                     self._check_audience()
                 answer = self.api.send(update_campaign(campaign.id, body))
                 self.wrote("settings", "update", "the settings")
-                return _replace(
+                return replaced(
                     campaign,
                     settings=want,
                     recipients=(answer or {}).get("recipients", campaign.recipients),
@@ -786,8 +501,9 @@ class _Push:
 
     def _unschedule(self, campaign: Campaign) -> Campaign:
         self.api.send(unschedule(campaign.id, self._status_is(campaign.id, "save", "paused")))
-        self.wrote("unscheduled", "unschedule", f"it (it was set for {_when(campaign.send_time)})")
-        return _replace(campaign, status="save")
+        was = when_text(campaign.send_time)
+        self.wrote("unscheduled", "unschedule", f"it (it was set for {was})")
+        return replaced(campaign, status="save")
 
     def _test(self, campaign: Campaign) -> None:
         emails = list(self.options.test_emails)
@@ -808,7 +524,7 @@ class _Push:
         items = checklist.get("items") or []
         if checklist.get("is_ready"):
             warnings = [i for i in items if i.get("type") == "warning"]
-            self.step("send checklist: ready" + "".join(f"\n  {_item(i)}" for i in warnings))
+            self.step("send checklist: ready" + "".join(f"\n  {item_text(i)}" for i in warnings))
             return
         shown = [i for i in items if i.get("type") != "success"] or items
         unscheduled = (
@@ -818,20 +534,20 @@ class _Push:
         )
         raise NotReady(
             f"{self.title!r} is not ready to {doing}; Mailchimp's send checklist says:\n"
-            + "\n".join(f"  {_item(i)}" for i in shown)
+            + "\n".join(f"  {item_text(i)}" for i in shown)
             + unscheduled
         )
 
     def _schedule(self, campaign: Campaign, when: dt.datetime) -> Campaign:
         if when <= self.now():
             raise MailchimpError(
-                f"{self.title!r} cannot be scheduled for {_when(when)}: that is in the past"
+                f"{self.title!r} cannot be scheduled for {when_text(when)}: that is in the past"
                 + (" (it is now unscheduled)" if "unscheduled" in self.result.written else "")
             )
         self._ready(campaign, "schedule")
         self.api.send(schedule(campaign.id, when, self._status_is(campaign.id, "schedule")))
-        self.wrote("scheduled", "schedule", f"it for {_when(when)}")
-        return _replace(campaign, status="schedule", send_time=when)
+        self.wrote("scheduled", "schedule", f"it for {when_text(when)}")
+        return replaced(campaign, status="schedule", send_time=when)
 
     def _send(self, campaign: Campaign) -> Campaign:
         self._ready(campaign, "send")
@@ -848,7 +564,7 @@ class _Push:
 
         self.api.send(send(campaign.id, confirm))
         self.wrote("sent", "send", "it to the audience")
-        return _replace(campaign, status="sending")
+        return replaced(campaign, status="sending")
 
     # -- when to schedule, and when to refuse
 
@@ -859,7 +575,7 @@ class _Push:
             if when != self.issue.send_at:
                 self.step(
                     f"send_at {self.issue.send_at.isoformat()} is not on a quarter hour; "
-                    f"Mailchimp takes quarter hours, so it goes at {_when(when)}"
+                    f"Mailchimp takes quarter hours, so it goes at {when_text(when)}"
                 )
             return when
         if campaign is not None and campaign.status == "schedule":
@@ -879,95 +595,8 @@ class _Push:
             )
 
     def _scheduled_refusal(self, campaign: Campaign, changes: list, when) -> str:
-        what = "has changes to upload" if changes else f"should go out at {_when(when)} instead"
+        what = "has changes to upload" if changes else f"should go out at {when_text(when)} instead"
         return (
-            f"{self.title!r} is scheduled for {_when(campaign.send_time)} and {what}. "
+            f"{self.title!r} is scheduled for {when_text(campaign.send_time)} and {what}. "
             "Add --reschedule to unschedule it, update it and schedule it again"
         )
-
-
-def _replace(campaign: Campaign, **changes: Any) -> Campaign:
-    return Campaign(**{**asdict(campaign), **changes})
-
-
-def _item(item: Mapping) -> str:
-    text = item.get("heading") or ""
-    if item.get("details"):
-        text += f": {item['details']}"
-    return f"{item.get('type', 'item')}: {text}"
-
-
-def _when(moment: dt.datetime | None) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "(no time)"
-
-
-def quarter_hour(moment: dt.datetime) -> dt.datetime:
-    """The first quarter hour (UTC) at or after `moment`: Mailchimp schedules on those only."""
-    utc = moment.astimezone(dt.UTC)
-    floor = utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0)
-    return floor if floor == utc else floor + dt.timedelta(minutes=15)
-
-
-# ------------------------------------------------------------------ the report
-
-
-@dataclass(frozen=True)
-class Link:
-    url: str
-    clicks: int
-    unique_clicks: int
-
-
-@dataclass(frozen=True)
-class Report:
-    """How an issue's campaign did, from Mailchimp's report."""
-
-    month: str
-    title: str
-    campaign_id: str
-    send_time: str | None
-    sends: int
-    opens: int
-    open_rate: float
-    clicks: int
-    click_rate: float
-    unsubscribes: int
-    top_links: tuple[Link, ...]
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def report(month: str, settings: Settings, api: Mailchimp, *, top: int = 5) -> Report:
-    """The report of the issue's campaign: sends, unique opens and clicks, unsubscribes, links."""
-    title = campaign_title(settings, month)
-    recorded = State.of(settings, persist=False).get(month).get("campaign_id")
-    campaign = find_campaign(api, title, recorded).campaign
-    if campaign is None:
-        raise MailchimpError(f"Mailchimp has no campaign titled {title!r}: push it first")
-    if campaign.status not in GONE_OUT:
-        raise MailchimpError(
-            f"{title!r} has not gone out (status {campaign.status}): no report until it does"
-        )
-    data = api.send(get_report(campaign.id)) or {}
-    clicked = (api.send(get_click_details(campaign.id)) or {}).get("urls_clicked") or []
-    clicked.sort(key=lambda link: link.get("total_clicks") or 0, reverse=True)
-    opens, clicks = data.get("opens") or {}, data.get("clicks") or {}
-    return Report(
-        month=month,
-        title=title,
-        campaign_id=campaign.id,
-        send_time=data.get("send_time") or None,
-        sends=int(data.get("emails_sent") or 0),
-        opens=int(opens.get("unique_opens") or 0),
-        open_rate=float(opens.get("open_rate") or 0.0),
-        clicks=int(clicks.get("unique_subscriber_clicks") or 0),
-        click_rate=float(clicks.get("click_rate") or 0.0),
-        unsubscribes=int(data.get("unsubscribed") or 0),
-        top_links=tuple(
-            Link(
-                c.get("url", ""), int(c.get("total_clicks") or 0), int(c.get("unique_clicks") or 0)
-            )
-            for c in clicked[:top]
-        ),
-    )

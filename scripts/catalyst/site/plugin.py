@@ -37,8 +37,9 @@ from mkdocs.structure.pages import Page
 
 from catalyst import safety
 from catalyst.content import loader as content
-from catalyst.email import compose as emails
-from catalyst.errors import ClockError
+from catalyst.email import build as emails
+from catalyst.email.webcopy import write_site_copy
+from catalyst.errors import ClockError, EmailError
 from catalyst.settings import PluginConfig, Settings
 from catalyst.site import blog_speedups
 from catalyst.site.pages import CATALYZERS_PAGE, ISSUES_PAGE, SUBSCRIBE_SLOT, SitePages
@@ -74,15 +75,12 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self._posts: dict = {}
         self._speedups = False
 
-    # With these two hooks, MkDocs keeps one instance of the plugin for the whole process
-    # (every `mkdocs serve` rebuild, every build_site call): what one build is told stops
-    # with it.
+    # The hooks follow MkDocs' lifecycle: start-up, config, files, nav, env, each page, post
+    # build (or build error), serve, shut-down. With on_startup and on_shutdown, MkDocs keeps
+    # one instance of the plugin for the whole process (every `mkdocs serve` rebuild, every
+    # build_site call): what one build is told stops with it (on_shutdown).
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self._serving = command == "serve"
-
-    def on_shutdown(self) -> None:
-        self.preview = False
-        self.progress = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -145,31 +143,6 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         for blog in blog_speedups.blog_plugins(config):
             _escape_authors(blog)
         return files
-
-    # A page per issue and catalyzer is left out of the nav: every page of the site renders
-    # the whole nav, so 240 more entries cost 40% of a ten-year build. Their archive page is
-    # marked active while they render instead, so their tab still shows as the current one.
-    def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
-        archive = self._archive_of(page)
-        if archive is not None:
-            archive.active = True
-        return context
-
-    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        archive = self._archive_of(page)
-        if archive is not None:
-            archive.active = False
-        if self.progress is not None:
-            self._pages_done += 1
-            self.progress(self._pages_done, self._pages_total)
-        return output
-
-    def _archive_of(self, page: Page) -> Page | None:
-        index = ARCHIVES.get(page.file.src_uri.split("/", 1)[0])
-        if index is None or page.file.src_uri == index:
-            return None
-        file = self._files.get_file_from_path(index)
-        return file.page if file is not None else None
 
     # After the blog plugin has resolved its posts (its on_nav runs at -50).
     @event_priority(-60)
@@ -259,13 +232,38 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
                     break
         return f"{shown}:{line}: error: {message}"
 
+    # A page per issue and catalyzer is left out of the nav: every page of the site renders
+    # the whole nav, so 240 more entries cost 40% of a ten-year build. Their archive page is
+    # marked active while they render instead, so their tab still shows as the current one.
+    def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
+        archive = self._archive_of(page)
+        if archive is not None:
+            archive.active = True
+        return context
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        archive = self._archive_of(page)
+        if archive is not None:
+            archive.active = False
+        if self.progress is not None:
+            self._pages_done += 1
+            self.progress(self._pages_done, self._pages_total)
+        return output
+
+    def _archive_of(self, page: Page) -> Page | None:
+        index = ARCHIVES.get(page.file.src_uri.split("/", 1)[0])
+        if index is None or page.file.src_uri == index:
+            return None
+        file = self._files.get_file_from_path(index)
+        return file.page if file is not None else None
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         # Unchanged issues come from the email cache, so `mkdocs serve` reloads stay quick.
         try:
             rendered = self._emails.result()
             for email in rendered.values():
-                emails.write_site_copy(email, self.settings, config.site_dir)
-        except emails.EmailError as error:
+                write_site_copy(email, self.settings, config.site_dir)
+        except EmailError as error:
             raise PluginError(str(error)) from None
         log.debug("catalyst: wrote %d email copies", len(rendered))
 
@@ -280,6 +278,10 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             if folder.is_dir():
                 server.watch(str(folder))
         return server
+
+    def on_shutdown(self) -> None:
+        self.preview = False
+        self.progress = None
 
 
 def _no_remote_image_length(image_url: str, *args, **kwargs) -> int:

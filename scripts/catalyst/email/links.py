@@ -1,0 +1,210 @@
+"""Every URL in one issue's email: absolute https, `.md` sources resolved to their pages, UTM
+parameters on links into the site, and each local image's width read from its header.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import posixpath
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+from catalyst import urls
+from catalyst.content.model import Catalyzer, Issue, Library, Post, Resource
+from catalyst.email.rendered import (
+    CONTENT_WIDTH,
+    MERGE_TAG,
+)
+from catalyst.errors import EmailError
+from catalyst.settings import Settings
+
+
+@dataclasses.dataclass(frozen=True)
+class Origin:
+    """Where a piece of Markdown was written: `source` for messages, `page` (a path inside
+    content/, as MkDocs sees it) for resolving relative links the way the site does."""
+
+    source: str
+    page: str
+
+
+class EmailLinks:
+    """Every URL in one issue's email: absolute https, UTM-tagged when it leads into the site."""
+
+    def __init__(self, settings: Settings, library: Library, issue: Issue):
+        self.settings = settings
+        self.library = library
+        self.issue = issue
+        self.site = settings.site_url
+        self.utm = {
+            "utm_source": settings.utm_source,
+            "utm_medium": "email",
+            "utm_campaign": issue.month,
+        }
+        self.pages = page_urls(settings, library)
+        # Local files read while rendering (image sizes): the cache checks them again.
+        self.files: dict[str, str] = {}
+
+    def origin(self, owner=None) -> Origin:
+        """Where `owner`'s Markdown was written; no owner: the issue's front matter, whose
+        paths start at content/'s top."""
+        if owner is None:
+            return Origin(self.issue.source, "")
+        if isinstance(owner, Issue):
+            return Origin(owner.source, urls.issue_source(owner.month))
+        if isinstance(owner, Catalyzer):
+            return Origin(owner.source, urls.catalyzer_source(owner.slug))
+        if isinstance(owner, (Resource, Post)):
+            return Origin(owner.source, self.settings.docs_uri(owner.source))
+        raise TypeError(f"no origin for {owner!r}")
+
+    def tag(self, url: str) -> str:
+        """`url` with the campaign's UTM parameters if it leads into the site."""
+        if not url.startswith(self.site):
+            return url
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        present = {key for key, _ in query}
+        # An editor's own utm_* values win over ours.
+        query += [(key, value) for key, value in self.utm.items() if key not in present]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def page(self, item) -> str:
+        """The site page of an Issue, Post or Catalyzer, tagged."""
+        if isinstance(item, Issue):
+            path = urls.issue_url(self.settings, item.month)
+        elif isinstance(item, Catalyzer):
+            path = urls.catalyzer_url(self.settings, item.slug)
+        else:
+            path = urls.post_url(self.settings, item)
+        return self.tag(self.site + path)
+
+    def href(self, url: str, owner=None) -> str:
+        """A link as written by an editor, made absolute and tagged."""
+        url = url.strip()
+        if MERGE_TAG.fullmatch(url) or url.startswith(("mailto:", "tel:")):
+            return url
+        return self.tag(self._absolute(url, owner, "link"))
+
+    def src(self, path: str, owner=None) -> str:
+        """An image: a path inside content/ (or relative to its Markdown file), or https."""
+        url = self._absolute(path.strip(), owner, "image")
+        suffix = posixpath.splitext(urlsplit(url).path)[1].lower()
+        if suffix not in urls.IMAGE_SUFFIXES:
+            raise EmailError(
+                self.origin(owner).source,
+                f"image '{path}' must be PNG or JPG (email clients need them)",
+            )
+        return url
+
+    def image_width(self, path: str, owner, slot: int = CONTENT_WIDTH) -> int:
+        """The `width` attribute: the image's own width, never more than its slot."""
+        file = self._local_file(path, owner)
+        if file is None:
+            return slot  # a remote image: its size is unknown, so it fills the slot
+        data = file.read_bytes()
+        self.files[str(file)] = hashlib.sha256(data).hexdigest()
+        natural = image_width(data)
+        return min(natural, slot) if natural else slot
+
+    def _local_file(self, path: str, owner) -> Path | None:
+        if urlsplit(path).scheme or path.startswith("//"):
+            return None
+        origin = self.origin(owner)
+        file = self.settings.docs_dir / self._local(unquote(urlsplit(path).path), origin.page)
+        if not file.is_file():
+            raise EmailError(origin.source, f"image '{path}' not found (looked for {file})")
+        return file
+
+    def _local(self, path: str, page: str) -> str:
+        """A path inside content/ for `path` written on `page` (MkDocs' rule), falling back
+        to reading it from content/'s top, as front matter writes image paths."""
+        if path.startswith("/"):
+            return posixpath.normpath(path.lstrip("/"))
+        if page:
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+            if joined in self.pages or (self.settings.docs_dir / joined).exists():
+                return joined
+        return posixpath.normpath(path)
+
+    def _absolute(self, url: str, owner, what: str) -> str:
+        origin = self.origin(owner)
+        if url.startswith("//"):
+            url = "https:" + url
+        parts = urlsplit(url)
+        if parts.scheme == "https":
+            return url
+        if parts.scheme:
+            raise EmailError(
+                origin.source,
+                f"{what} '{url}': the email uses only https:// addresses (and mailto: for links)",
+            )
+        if not parts.path:
+            # `#anchor` or `?query` alone: the place on this issue's page.
+            return urljoin(self.site + urls.issue_url(self.settings, self.issue.month), url)
+        local = self._local(unquote(parts.path), origin.page)
+        target = self.pages.get(local)
+        if target is None:
+            target = urls.page_url(self.settings, local) if local.endswith(".md") else local
+        absolute = target if urlsplit(target).scheme else self.site + quote(target)
+        extra = urlsplit(absolute)
+        return urlunsplit(extra._replace(query=parts.query or extra.query, fragment=parts.fragment))
+
+    # -- the Markdown hook: links and images inside editors' Markdown
+
+    def rewrite(self, owner):
+        """The hook for `render`: fixes the links, images and headings of `owner`'s Markdown."""
+
+        def visit(element) -> None:
+            tag = element.tag
+            if tag == "a" and element.get("href"):
+                element.set("href", self.href(element.get("href"), owner))
+            elif tag == "img" and element.get("src"):
+                path = element.get("src")
+                element.set("src", self.src(path, owner))
+                element.set("width", str(self.image_width(path, owner)))
+                element.set("class", "fluid")
+                element.set("alt", element.get("alt", ""))
+            elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                # The email's outline is h1 (issue) > h2 (section): an editor's headings
+                # sit below them.
+                element.tag = f"h{min(int(tag[1]) + 2, 6)}"
+
+        return visit
+
+
+def page_urls(settings: Settings, library: Library) -> dict[str, str]:
+    """Content source (path inside content/) -> its URL path on the site (or an external
+    URL), for every Markdown file an editor may link to."""
+    # The site's generated index pages: resources/index.md and the like.
+    pages = {page: urls.page_url(settings, page) for page in urls.ARCHIVES}
+    for post in library.posts.values():
+        pages[settings.docs_uri(post.source)] = urls.post_url(settings, post)
+    for catalyzer in library.catalyzers.values():
+        pages[urls.catalyzer_source(catalyzer.slug)] = urls.catalyzer_url(settings, catalyzer.slug)
+    for issue in library.issues.values():
+        pages[urls.issue_source(issue.month)] = urls.issue_url(settings, issue.month)
+    for resource in library.resources.values():
+        post = library.post_for(resource)
+        target = urls.post_url(settings, post) if post else resource.url
+        pages[settings.docs_uri(resource.source)] = target
+    return pages
+
+
+def image_width(data: bytes) -> int | None:
+    """The pixel width of a PNG or JPEG, from its header."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big")
+    if data[:2] == b"\xff\xd8":
+        at = 2
+        while at + 9 < len(data):
+            if data[at] != 0xFF:
+                return None
+            marker = data[at + 1]
+            length = int.from_bytes(data[at + 2 : at + 4], "big")
+            # Start-of-frame markers carry the size (C4, C8 and CC are other tables).
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                return int.from_bytes(data[at + 7 : at + 9], "big")
+            at += 2 + length
+    return None
