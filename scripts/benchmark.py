@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalyst.content.model import RESOURCE_KINDS
+from catalyst.content.schema import RESOURCE_KINDS
 
 SIZES = {
     "S": {"posts": 50, "resources": 100, "catalyzers": 24, "issues": 24},

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from catalyst.cli import main
 from catalyst.content import checks as check
 from catalyst.content import mergetags, nesting, safeyaml
-from catalyst.content.model import Page, Post
+from catalyst.content.schema import Page, Post
 from catalyst.settings import load_settings
 from conftest import mkdocs_build
 
@@ -264,7 +264,7 @@ def laughs(levels: int = LAUGHS_LEVELS) -> str:
 MEASURE = """
 import json, resource, sys, time, tracemalloc
 from pathlib import Path
-from catalyst.content import loader as content
+from catalyst.content import frontmatter as content
 tracemalloc.start()
 started = time.perf_counter()
 try:

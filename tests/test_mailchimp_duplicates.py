@@ -13,14 +13,7 @@ from catalyst.mailchimp import api as mailchimp_api
 from catalyst.mailchimp.keys import MailchimpError
 from catalyst.mailchimp.push import push
 from fake_mailchimp import LIST_ID, FakeMailchimp, late, slow
-from mailchimp_support import (
-    MONTH,
-    TITLE,
-    catalyst_process,
-    point_at_fake,
-    quick,
-    state_file,
-)
+from mailchimp_support import MONTH, TITLE, catalyst_process, point_at_fake, quick, state_file
 
 pytest_plugins = ["mailchimp_fixtures"]
 

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from catalyst.cli import main
-from catalyst.content.model import slugify
 from catalyst.content.scaffold import bounded_slug
+from catalyst.content.schema import slugify
 from conftest import mkdocs_build
 
 

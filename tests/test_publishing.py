@@ -1,5 +1,5 @@
-"""When things go live: one rule (`catalyst.content.model.live_at`) for the site, the feeds, the
-home page and the push, at the build's moment (the clock, or SOURCE_DATE_EPOCH).
+"""When things go live: one rule (`catalyst.content.publishing.live_at`) for the site, the
+feeds, the home page and the push, at the build's moment (the clock, or SOURCE_DATE_EPOCH).
 
 A copy of the project gets a July 2023 issue (send_at July 6, 09:00 at -04:00), its catalyzer,
 a post dated July 3 and a resource pointing to that post. Built on June 20, none of them is
@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from catalyst.cli import main
 from catalyst.content import loader as content
-from catalyst.content import model
+from catalyst.content import publishing as model
 from catalyst.mailchimp import push as mailchimp
 from catalyst.settings import load_settings
 from conftest import copy_project

@@ -443,7 +443,7 @@ def _css_problems(css: str, url_problem, where: str) -> list[str]:
 
 # ---------------------------------------------------------------------------- catalyst check
 
-# Fields that are Markdown (model.field); every other text field is plain text, shown as
+# Fields that are Markdown (schema.field); every other text field is plain text, shown as
 # typed. A file's body is Markdown too.
 MARKDOWN_FIELDS = frozenset({"Announcement.text", "Story.body", "ResourcesSection.intro",
                              "CatalyzerSection.intro", "Resource.summary"})
@@ -535,7 +535,7 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
     `texts` is `check.source_files`' files, read: (text, path shown, URI in docs_dir)."""
     from pydantic import BaseModel
 
-    from catalyst.content.loader import _dotted
+    from catalyst.content.validation import dotted
     from catalyst.errors import Problem
 
     problems: list[Problem] = []
@@ -573,7 +573,7 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
                 for network, handle in value.items():
                     if not _HANDLE.match(str(handle)):
                         add(path, library.line_of(path, (*here, network)),
-                            f"{_dotted(here)}.{network}: '{handle}' is not a handle "
+                            f"{dotted(here)}.{network}: '{handle}' is not a handle "
                             "(letters, digits, '_', '.' and '-' only)")
             elif not isinstance(value, str) or name in _NOT_TEXT or f"{model}.{name}" in _NOT_TEXT:
                 continue
@@ -587,7 +587,7 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
                 if name == "body" and not loc:
                     markdown(path, "body", value, meta_end + 1, lines, len(lines))
                 else:
-                    markdown(path, _dotted(here), value, library.line_of(path, here), lines,
+                    markdown(path, dotted(here), value, library.line_of(path, here), lines,
                              meta_end)
             elif name in URL_FIELDS:
                 text_problem(path, here, url_problem, value)
@@ -597,7 +597,7 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
     def text_problem(path: str, loc: tuple, rule, value: str) -> None:
         if rule is plain_text_problem and not _SUSPECT.search(value):
             return
-        message = rule(_dotted(loc), value)
+        message = rule(dotted(loc), value)
         if message:
             add(path, library.line_of(path, loc), message)
 
@@ -681,7 +681,8 @@ def _hand_written(settings, library) -> list:
 
 def _read_page(path, shown: str, text: str | None) -> tuple[dict, str, int, dict]:
     """A hand-written page's front matter, body, body's first line and key lines."""
-    from catalyst.content.loader import ContentError, read_document
+    from catalyst.content.frontmatter import read_document
+    from catalyst.errors import ContentError
 
     try:
         doc = read_document(path, shown)

@@ -15,6 +15,7 @@ from pathlib import Path
 from catalyst import safety, urls
 from catalyst.content import links, lint, paths, placeholders
 from catalyst.content import loader as content
+from catalyst.content.frontmatter import read_source
 from catalyst.email import build as emails
 from catalyst.errors import Problem
 from catalyst.settings import Settings
@@ -44,7 +45,7 @@ def read_texts(files: list[tuple[Path, str, str]]) -> tuple[list[tuple[str, str,
     texts, problems = [], []
     for path, shown, uri in files:
         try:
-            texts.append((content.read_source(path, shown), shown, uri))
+            texts.append((read_source(path, shown), shown, uri))
         except content.ContentError as error:
             problems += error.problems
     return texts, problems

@@ -4,7 +4,7 @@ Internal links are checked at the source, so each problem has its file and line:
 relative target must be a page the site builds (a Markdown file that is not a draft,
 or a page the plugin generates) or a file under `content/`. Issues are pages at
 `issues/YYYY-MM.md` of the site, so their links resolve from there, as on the site.
-A page must not link to one that goes live after it (`model.live_at`): until then the
+A page must not link to one that goes live after it (`publishing.live_at`): until then the
 link would be broken, and the strict build that deploys the site would fail.
 
 External links (`--external`) are fetched concurrently with bounded timeouts, and
@@ -24,7 +24,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from catalyst import urls
-from catalyst.content.model import ALWAYS, Library, format_when
+from catalyst.content.library import Library
+from catalyst.content.publishing import ALWAYS, format_when
 from catalyst.errors import Problem
 from catalyst.files import write_atomic
 from catalyst.settings import Settings
@@ -173,7 +174,8 @@ class Answer:
 
 def external_links(files: list[tuple[Path, str, str]]) -> dict[str, list[LinkAt]]:
     found: dict[str, list[LinkAt]] = {}
-    from catalyst.content.loader import ContentError, read_source
+    from catalyst.content.frontmatter import read_source
+    from catalyst.errors import ContentError
 
     for path, shown, _ in files:
         try:

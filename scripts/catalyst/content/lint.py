@@ -4,7 +4,7 @@
   say the file name, and email clients that block images show nothing;
 - a heading that skips a level (`##` then `####`): screen readers navigate by levels;
 - a subject longer than SUBJECT_WARN characters (inboxes show 40 to 80; over
-  `model.SUBJECT_MAX` is an error, since Mailchimp refuses it);
+  `schema.SUBJECT_MAX` is an error, since Mailchimp refuses it);
 - `{{ ... }}` or `{% ... %}`: content is not a template, so it reaches readers as written;
 - a `*|TAG|*` that Mailchimp does not know (see `mergetags`): it is sent as written.
 
@@ -17,7 +17,7 @@ import re
 from html.parser import HTMLParser
 
 from catalyst.content import links, mergetags
-from catalyst.content.model import Library
+from catalyst.content.library import Library
 from catalyst.errors import Problem
 
 # Email guides agree subjects are cut after 40 (phones) to 80 (desktop) characters.

@@ -15,286 +15,28 @@ import datetime as dt
 import difflib
 import os
 import re
-import typing
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import yaml
-from pydantic import BaseModel, ValidationError
 
 from catalyst import urls
-from catalyst.content import nesting, paths, safeyaml
-from catalyst.content.model import (
-    SLUG_LIMIT,
-    Catalyzer,
-    Issue,
-    Library,
-    Page,
-    Post,
-    Resource,
-    build_now,
-    locate,
-    slugify,
+from catalyst.content import paths, safeyaml
+from catalyst.content.frontmatter import Document, read_document, read_source
+from catalyst.content.library import Library, locate
+from catalyst.content.publishing import build_now
+from catalyst.content.schema import SLUG_LIMIT, Catalyzer, Issue, Page, Post, Resource, slugify
+from catalyst.content.validation import (
+    dotted,
+    validate,
 )
 from catalyst.errors import ContentError, Problem
 from catalyst.settings import Settings
 
-_FENCE = re.compile(r"^---[ \t]*$")
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
 # An image path inside content/: plain names, no `..`, no query, no percent-escapes.
 _IMAGE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
-# Why a loader-filled key is not front matter.
-_FILLED_FROM = {
-    "slug": "from the file's name",
-    "source": "from the file's path",
-    "body": "from the text below the front matter",
-    "heading": "from the first '# ' heading",
-}
-
-
-@dataclass
-class Document:
-    """A Markdown file split into front matter (with key lines) and body."""
-
-    path: str  # as shown to editors: relative to the project root
-    meta: dict
-    body: str
-    body_line: int  # 1-based line where the body starts
-    lines: dict[tuple, int]  # field path -> 1-based line
-
-
-def read_source(file: Path, shown: str) -> str:
-    """A file's text: UTF-8 (a BOM is dropped), or a ContentError at the first bad byte's line.
-
-    Every reader of content goes through here (the loader, `catalyst check`'s scans)."""
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise ContentError([Problem(shown, 1, f"cannot be read ({error.strerror})")]) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        message = f"not UTF-8 text (byte 0x{data[error.start]:02x}): save the file as UTF-8"
-        raise ContentError([Problem(shown, line, message)]) from None
-    return text.removeprefix("\ufeff")
-
-
-def read_document(file: Path, shown: str, *, required: bool = True) -> Document:
-    """Split and parse one file; raise ContentError naming file and line.
-
-    Without `required`, a file with no front matter is all body (a plain page)."""
-    text = read_source(file, shown)
-    lines = text.split("\n")
-    if not _FENCE.match(lines[0]):
-        if not required:
-            _bounded(shown, [(1, text)])
-            return Document(shown, {}, text, 1, {(): 1})
-        raise ContentError(
-            [Problem(shown, 1, "no front matter: the file must start with a '---' line")]
-        )
-    end = next((i for i in range(1, len(lines)) if _FENCE.match(lines[i])), None)
-    if end is None:
-        raise ContentError([Problem(shown, 1, "front matter never closed: add a '---' line")])
-    source = "\n".join(lines[1:end])
-    body = "\n".join(lines[end + 1 :])
-    try:
-        parsed = safeyaml.parse(source, first_line=2)
-    except safeyaml.YamlProblems as error:
-        raise ContentError([Problem(shown, line, what) for line, what in error.problems]) from None
-    except yaml.YAMLError as error:
-        # The context (e.g. where an unclosed quote opened) is where the editor must look.
-        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        what = getattr(error, "problem", None) or str(error)
-        context = getattr(error, "context", None)
-        if context:
-            what = f"{context}, {what}"
-        problem = Problem(shown, line, f"front matter is not valid YAML: {what}")
-        raise ContentError([problem]) from None
-    meta = parsed.value if parsed.value is not None else {}
-    if not isinstance(meta, dict):
-        raise ContentError([Problem(shown, 2, "front matter must be a mapping of `key: value`")])
-    _bounded(shown, [*parsed.texts, (end + 2, body)])
-    return Document(shown, meta, body, end + 2, parsed.lines)
-
-
-def _bounded(shown: str, texts: list[tuple[int, str]]) -> None:
-    """Refuse Markdown nested deeper than a converter can take (see `nesting`)."""
-    problems = []
-    for line, text in texts:
-        deep = nesting.too_deep(text)
-        if deep is not None:
-            index, depth = deep
-            problems.append(Problem(shown, line + index, nesting.message(depth)))
-    if problems:
-        raise ContentError(problems)
-
-
-# ---------------------------------------------------------------------------- validation
-
-
-def _field_path(loc: tuple, data) -> tuple:
-    """pydantic's `loc` without the union tags it inserts (e.g. sections.0.story.title)."""
-    path: list = []
-    for n, part in enumerate(loc):
-        last = n == len(loc) - 1
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        elif isinstance(data, dict) and (not last or data.get("kind") == part):
-            continue  # a discriminator tag: not a key of the file
-        else:
-            data = None
-        path.append(part)
-    return tuple(path)
-
-
-def _dotted(path: tuple) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _models(annotation) -> list[type[BaseModel]]:
-    """The pydantic models an annotation holds (through Optional, list, Annotated, unions)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    found: list[type[BaseModel]] = []
-    for arg in typing.get_args(annotation):
-        found += _models(arg)
-    return found
-
-
-def _pick(models: list[type[BaseModel]], data) -> type[BaseModel] | None:
-    if len(models) == 1:
-        return models[0]
-    kind = data.get("kind") if isinstance(data, dict) else None
-    for model in models:
-        field = model.model_fields.get("kind")
-        if field is not None and kind in typing.get_args(field.annotation):
-            return model
-    return None
-
-
-def _model_at(model: type[BaseModel], path: tuple, data) -> type[BaseModel] | None:
-    """The model that validates the mapping at `path` of the front matter."""
-    models = [model]
-    for part in path:
-        if isinstance(part, int):
-            data = data[part] if isinstance(data, list) and part < len(data) else None
-            continue
-        current = _pick(models, data)
-        field = current.model_fields.get(part) if current else None
-        if field is None:
-            return None
-        models = _models(field.annotation)
-        data = data.get(part) if isinstance(data, dict) else None
-    return _pick(models, data)
-
-
-def _unknown_field(model: type[BaseModel], path: tuple, meta: dict) -> str:
-    """'unknown field 'x', did you mean 'y'? (allowed: ...)', for the mapping holding it."""
-    name = str(path[-1])
-    message = f"unknown field '{name}'"
-    owner = _model_at(model, path[:-1], meta)
-    if owner is None:
-        return message + " (check its spelling)"
-    allowed = (
-        owner.front_matter_fields()
-        if hasattr(owner, "front_matter_fields")
-        else sorted(owner.model_fields)
-    )
-    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-    if close:
-        message += f", did you mean '{close[0]}'?"
-    return f"{message} (allowed: {', '.join(allowed)})"
-
-
-def _message(error: dict, model: type[BaseModel]) -> tuple[str, tuple]:
-    """An editor's wording for one pydantic error, and any field it names."""
-    kind = error["type"]
-    message = error["msg"]
-    value = error.get("input")
-    named: tuple = ()
-    if kind == "missing":
-        return "required field missing", named
-    if kind == "value_error":
-        message = message.removeprefix("Value error, ")
-        head = re.match(r"^([a-z_]+)(?:/([a-z_]+))?: ", message)
-        if head:
-            named = tuple(h for h in head.groups() if h)
-            # "photo_alt is missing" is best shown at the photo it belongs to.
-            named += tuple(n.removesuffix("_alt") for n in named if n.endswith("_alt"))
-        return message, named
-    if kind == "union_tag_invalid":
-        allowed = message.split("expected tags: ", 1)[-1]
-        tag = value.get("kind") if isinstance(value, dict) else value
-        return f"kind: {tag!r} is not one of {allowed}", ("kind",)
-    if kind == "literal_error":
-        allowed = message.split("Input should be ", 1)[-1]
-        return f"{value!r} is not one of {allowed}", named
-    if kind.startswith("datetime_"):
-        return f"{value!r} is not a date and time (write 2023-06-06T09:00:00-04:00)", named
-    if kind.startswith("date_"):
-        return f"{value!r} is not a date (write YYYY-MM-DD)", named
-    if value is not None and not isinstance(value, (dict, list)):
-        return f"{message} (got {value!r})", named
-    return message, named
-
-
-def validate(model: type[BaseModel], doc: Document, **extra) -> tuple[object | None, list]:
-    """Build `model` from a document's front matter; every error as a Problem.
-
-    Keys the loader fills in (`model.loader_fields`) are refused at their line, never
-    silently replaced."""
-    problems = []
-    data = dict(doc.meta)
-    for key in sorted(getattr(model, "loader_fields", ()) & data.keys()):
-        del data[key]
-        why = _FILLED_FROM.get(key, "")
-        problems.append(
-            Problem(
-                doc.path,
-                locate(doc.lines, (key,)),
-                f"{key}: not a front-matter field here: Catalyst fills it in {why}; remove it",
-            )
-        )
-    try:
-        item = model.model_validate({**data, **extra})
-    except ValidationError as errors:
-        item = None
-        seen = set()
-        for error in errors.errors():
-            path = _field_path(error["loc"], doc.meta)
-            if error["type"] == "extra_forbidden":
-                text = _unknown_field(model, path, doc.meta)
-                parent = _dotted(path[:-1])
-                line = locate(doc.lines, path)
-                message = f"{parent}: {text}" if parent else text
-            else:
-                text, named = _message(error, model)
-                label = _dotted(path)
-                if named:
-                    # A rule over several fields names them; point at the first the file has.
-                    candidates = [(*path, name) for name in named]
-                    line = next(
-                        (doc.lines[c] for c in candidates if c in doc.lines),
-                        locate(doc.lines, path),
-                    )
-                    message = f"{label}.{text}" if label else text
-                else:
-                    line = locate(doc.lines, path)
-                    message = f"{label}: {text}" if label else text
-            if (line, message) not in seen:
-                seen.add((line, message))
-                problems.append(Problem(doc.path, line, message))
-    return (item if not problems else None), problems
-
-
-# ---------------------------------------------------------------------------- loading
 
 
 def _first_heading(body: str) -> str:
@@ -501,7 +243,7 @@ class Loader:
         for loc, value in _images(item):
             if re.match(r"^https://[^\s/]+", value, re.IGNORECASE):
                 continue
-            label = _dotted(loc)
+            label = dotted(loc)
             problem = None
             if value.lower().startswith(("http://", "//")):
                 problem = f"use an https:// URL ('{value}')"

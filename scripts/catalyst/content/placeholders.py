@@ -31,13 +31,13 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from catalyst import urls
 from catalyst.content import links
-from catalyst.content.loader import ContentError, read_source
-from catalyst.content.model import Library
+from catalyst.content.frontmatter import read_source
+from catalyst.content.library import Library
 from catalyst.content.scaffold import (
     PLACEHOLDER,  # what `catalyst new` writes for a value still to give
 )
 from catalyst.diagnose import config_entries
-from catalyst.errors import Problem
+from catalyst.errors import ContentError, Problem
 from catalyst.settings import Settings
 
 IMAGE_KEYWORD = "Placeholder"  # the PNG text chunk / JPEG comment keyword that marks one

@@ -15,7 +15,8 @@ import yaml
 
 from catalyst import urls
 from catalyst.content import safeyaml
-from catalyst.content.model import RESOURCE_KINDS, SLUG_MAX, Library, slugify
+from catalyst.content.library import Library
+from catalyst.content.schema import RESOURCE_KINDS, SLUG_MAX, slugify
 from catalyst.errors import ScaffoldError
 from catalyst.files import write_atomic
 from catalyst.settings import Settings

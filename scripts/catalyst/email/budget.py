@@ -4,10 +4,8 @@ uploads or publishes it), above `email_warn_kb` a warning (Gmail clips at 102 KB
 
 from __future__ import annotations
 
-from catalyst.content.model import Library
-from catalyst.email.rendered import (
-    RenderedEmail,
-)
+from catalyst.content.library import Library
+from catalyst.email.rendered import RenderedEmail
 from catalyst.errors import EmailError, Problem
 from catalyst.settings import Settings
 

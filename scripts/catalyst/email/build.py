@@ -10,15 +10,11 @@ import os
 import threading
 from pathlib import Path
 
-from catalyst.content.model import Library
+from catalyst.content.library import Library
 from catalyst.email.budget import budget, within_budget
 from catalyst.email.cache import cache_key, cached, shared_inputs, store
-from catalyst.email.compose import (
-    render,
-)
-from catalyst.email.rendered import (
-    RenderedEmail,
-)
+from catalyst.email.compose import render
+from catalyst.email.rendered import RenderedEmail
 from catalyst.errors import EmailError, Problem
 from catalyst.files import write_atomic
 from catalyst.settings import Settings

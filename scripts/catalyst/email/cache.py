@@ -13,13 +13,10 @@ from importlib import metadata
 from pathlib import Path
 
 from catalyst import __version__
-from catalyst.content.model import Library
+from catalyst.content.library import Library
 from catalyst.email.compose import issue_of
 from catalyst.email.links import page_urls
-from catalyst.email.rendered import (
-    TEMPLATE_DIR,
-    RenderedEmail,
-)
+from catalyst.email.rendered import TEMPLATE_DIR, RenderedEmail
 from catalyst.files import write_atomic
 from catalyst.settings import Settings
 
@@ -30,7 +27,9 @@ CACHE_VERSION = 1
 # The email subpackage, the model it reads and the HTML policy it applies; nothing else.
 RENDERING_CODE = (
     *(f"email/{p.name}" for p in sorted(Path(__file__).parent.glob("*.py"))),
-    "content/model.py",
+    "content/schema.py",
+    "content/library.py",
+    "content/publishing.py",
     "safety.py",
     "settings.py",
 )

@@ -12,7 +12,8 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from catalyst.content.model import KIND_LABELS, Issue, Library, Resource
+from catalyst.content.library import Library
+from catalyst.content.schema import KIND_LABELS, Issue, Resource
 from catalyst.email.inline import check_style, check_urls, inline_css
 from catalyst.email.links import EmailLinks
 from catalyst.email.markdown import markdown_to_html, markdown_to_text

@@ -10,11 +10,8 @@ import re
 from urllib.parse import urlsplit
 
 from catalyst import safety
-from catalyst.content.model import Issue
-from catalyst.email.rendered import (
-    MERGE_TAG,
-    TEMPLATE_DIR,
-)
+from catalyst.content.schema import Issue
+from catalyst.email.rendered import MERGE_TAG, TEMPLATE_DIR
 from catalyst.errors import EmailError
 from catalyst.settings import Settings
 

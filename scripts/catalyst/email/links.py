@@ -11,11 +11,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from catalyst import urls
-from catalyst.content.model import Catalyzer, Issue, Library, Post, Resource
-from catalyst.email.rendered import (
-    CONTENT_WIDTH,
-    MERGE_TAG,
-)
+from catalyst.content.library import Library
+from catalyst.content.schema import Catalyzer, Issue, Post, Resource
+from catalyst.email.rendered import CONTENT_WIDTH, MERGE_TAG
 from catalyst.errors import EmailError
 from catalyst.settings import Settings
 

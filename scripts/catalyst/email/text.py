@@ -7,9 +7,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from catalyst.email.rendered import (
-    TEXT_WIDTH,
-)
+from catalyst.email.rendered import TEXT_WIDTH
 
 _LIST_PREFIX = re.compile(r"^(\s*(?:> |[-*] |\d+\. )*)")
 

@@ -13,10 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import markupsafe
 
 from catalyst import urls
-from catalyst.email.rendered import (
-    MERGE_TAG,
-    RenderedEmail,
-)
+from catalyst.email.rendered import MERGE_TAG, RenderedEmail
 from catalyst.files import write_atomic
 from catalyst.settings import Settings
 

@@ -1,21 +1,15 @@
 """How Catalyst talks to Mailchimp's Marketing API, and nothing about what it says.
 
-This module owns the API key (read from MAILCHIMP_API_KEY, its data centre from the `-usN`
-suffix, never shown), every request Catalyst makes (method, path, query and body, and how the
-official `mailchimp_marketing` client makes it), and the two ways of making them: `Mailchimp`,
-the live API with a timeout on every call, retries with backoff and jitter on 429, 5xx and lost
-connections, and errors in Mailchimp's own words; and `Outbox`, the dry run that writes each
-request to `build/outbox/YYYY-MM/` instead. What to request, and when, is
-`catalyst.mailchimp`'s business.
+This module owns the two ways of making the requests `requests.py` declares, behind one
+protocol (`Api`): `Mailchimp`, the live API (the official `mailchimp_marketing` client) with
+a timeout on every call, retries with backoff and jitter on 429, 5xx and lost connections,
+and errors in Mailchimp's own words; and `Outbox`, the dry run that writes each request to
+`build/outbox/YYYY-MM/` instead. What to request, and when, is the push's business.
 
-The key never leaves this module, whatever Mailchimp (or a proxy in front of it) answers: one
-function, `scrub`, takes out every form of every key parsed in this process (as is, as the
-base64 of basic auth, its 32 hexadecimal characters in either case). It is applied where text
-comes in (every answer and every error from the API, before anything reads it) and where text
-goes out (every `MailchimpError` scrubs its own message when it is made, every retry notice,
-every outbox file, the URL shown). Answers are also checked against the shape the API documents
-before anything reads them, so a proxy's page or a mangled answer is a clean error naming the
-request.
+The key never leaves the process (`keys.py`): every answer and every error from the API is
+scrubbed before anything reads it, as is every retry notice, outbox file and URL shown.
+Answers are also checked against the shape the API documents before anything reads them, so
+a proxy's page or a mangled answer is a clean error naming the request.
 """
 
 from __future__ import annotations
@@ -48,10 +42,7 @@ from catalyst.mailchimp.keys import (
     _scrubbed,
     scrub,
 )
-from catalyst.mailchimp.requests import (
-    PENDING_ID,
-    Request,
-)
+from catalyst.mailchimp.requests import PENDING_ID, Request
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from catalyst.content.model import Issue, format_when, live_at
+from catalyst.content.publishing import format_when, live_at
+from catalyst.content.schema import Issue
 from catalyst.mailchimp.api import Api
 from catalyst.mailchimp.campaigns import (
     EDITABLE,

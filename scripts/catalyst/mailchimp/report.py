@@ -7,11 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from catalyst.mailchimp.api import Mailchimp
-from catalyst.mailchimp.campaigns import (
-    GONE_OUT,
-    campaign_title,
-    find_campaign,
-)
+from catalyst.mailchimp.campaigns import GONE_OUT, campaign_title, find_campaign
 from catalyst.mailchimp.keys import MailchimpError
 from catalyst.mailchimp.requests import get_click_details, get_report
 from catalyst.mailchimp.state import State

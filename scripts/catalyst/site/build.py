@@ -25,7 +25,7 @@ def build_site(
     finished without error (and, if strict, without warning) replaces the old site.
     A failed build raises BuildError with every message MkDocs, a template or a plugin
     gave, each at the file and line to fix (see `catalyst.diagnose`).
-    What is live is decided at `model.build_now()`; a `preview` also shows what is
+    What is live is decided at `publishing.build_now()`; a `preview` also shows what is
     upcoming, marked, as `mkdocs serve` does: never deploy one.
     """
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")

@@ -24,14 +24,8 @@ import jinja2
 import markupsafe
 
 from catalyst import safety, urls
-from catalyst.content.model import (
-    KIND_LABELS,
-    RESOURCE_KINDS,
-    Catalyzer,
-    Issue,
-    Library,
-    Resource,
-)
+from catalyst.content.library import Library
+from catalyst.content.schema import KIND_LABELS, RESOURCE_KINDS, Catalyzer, Issue, Resource
 from catalyst.settings import Settings
 
 KIND_ICONS = {

@@ -8,8 +8,8 @@ generated block, and after the build writes each published issue's email beside 
 page (`issues/YYYY-MM/email.html`). Everything it shows comes from the core; nothing
 here renders.
 
-Publishing follows the core's one rule (`model.live_at`) at the build's moment
-(`model.build_now`): a post not live yet is left out before the blog and the feeds see
+Publishing follows the core's one rule (`publishing.live_at`) at the build's moment
+(`publishing.build_now`): a post not live yet is left out before the blog and the feeds see
 it. `mkdocs serve` and `catalyst build --preview` (`preview = True`) keep what is
 upcoming and mark it. The RSS plugin is kept off the network and its channel dates
 come from the content, so two builds of one commit give the same feeds.
