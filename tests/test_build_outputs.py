@@ -23,7 +23,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from catalyst.content import model
+from catalyst.content import publishing as model
 from conftest import copy_project
 from fake_mailchimp import LIST_ID
 from test_publishing import NOW, add_upcoming, epoch
