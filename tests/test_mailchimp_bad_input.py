@@ -99,7 +99,8 @@ def test_a_damaged_state_file_is_reported_and_written_anew_and_the_push_goes_on(
         assert state["issues"]["2023-05"] == OTHER_MONTH["2023-05"]
     assert [p.name for p in (pushed / "build" / "state").iterdir() if p.name.startswith(".")] == []
 
-    quiet = catalyst(pushed, "push", MONTH, "--allow-placeholders", env=fake.environ())  # nothing more to report
+    # Nothing more to report.
+    quiet = catalyst(pushed, "push", MONTH, "--allow-placeholders", env=fake.environ())
     assert "mailchimp.json" not in quiet.output and "nothing to change" in quiet.output
 
 

@@ -171,10 +171,12 @@ def test_two_pushes_of_a_month_at_once_in_processes_make_one_campaign(fake, proj
     """The installed command, twice: the second starts while the first holds the lock."""
     point_at_fake(project)
     fake.inject(slow(8.0), method="GET", path=f"/lists/{LIST_ID}", times=2)
-    first = catalyst_process(project, "push", MONTH, "--allow-placeholders", env=fake.environ(), wait=False)
+    first = catalyst_process(project, "push", MONTH, "--allow-placeholders",
+                             env=fake.environ(), wait=False)
     try:
         wait_for(lambda: fake.calls("GET", f"/lists/{LIST_ID}"), seconds=60)
-        second = catalyst_process(project, "push", MONTH, "--allow-placeholders", env=fake.environ())
+        second = catalyst_process(project, "push", MONTH, "--allow-placeholders",
+                                  env=fake.environ())
     finally:
         out, err = first.communicate(timeout=120)
 
