@@ -209,7 +209,10 @@ def test_a_build_makes_no_network_request(project, offline):
     env, log = offline
     post = project / JUNE_POST
     post.write_text(
-        post.read_text().replace("---\n", f"---\nimage: {OUTSIDE_IMAGE}\n", 1), encoding="utf-8"
+        post.read_text().replace(
+            "---\n", f"---\nimage: {OUTSIDE_IMAGE}\nimage_alt: Teams at work\n", 1
+        ),
+        encoding="utf-8",
     )
     catalyst = Path(sys.executable).with_name("catalyst")
     run([catalyst, "build"], project, env)
