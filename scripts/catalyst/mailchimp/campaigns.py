@@ -37,7 +37,7 @@ class Campaign:
 
     @classmethod
     def from_api(cls, data: Mapping) -> Campaign:
-        """From an answer `mailchimp_api` has checked (so `id` is there, times parse)."""
+        """From an answer `catalyst.mailchimp.api` has checked (so `id` is there, times parse)."""
         send_time = data.get("send_time") or None
         return cls(
             id=data["id"],
