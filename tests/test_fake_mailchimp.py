@@ -15,7 +15,7 @@ import pytest
 import requests
 from mailchimp_marketing.api_client import ApiClientError
 
-from catalyst.mailchimp import api as mailchimp_api
+from catalyst.mailchimp import requests as mailchimp_api
 from conftest import ROOT
 from fake_mailchimp import API_KEY, LIST_ID, RATE_LIMITED, SPEC, Spec, served_routes
 
@@ -170,7 +170,7 @@ def test_without_the_api_description_the_fake_says_plainly_what_is_missing(tmp_p
 # ------------------------------------------------------------------ the vendored description
 
 TRIM = ROOT / "tests" / "mailchimp" / "trim.py"
-# A value for each parameter of the request builders in catalyst.mailchimp_api.
+# A value for each parameter of the request builders in catalyst.mailchimp.requests.
 ARGUMENTS = {
     "list_id": LIST_ID,
     "campaign_id": "c0ffee1234",
@@ -184,7 +184,7 @@ ARGUMENTS = {
 
 
 def catalysts_requests() -> list[mailchimp_api.Request]:
-    """Every request catalyst.mailchimp_api can build, each built once."""
+    """Every request catalyst.mailchimp.requests can build, each built once."""
     built = []
     for name, function in inspect.getmembers(mailchimp_api, inspect.isfunction):
         if function.__module__ != mailchimp_api.__name__ or name.startswith("_"):
