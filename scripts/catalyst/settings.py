@@ -74,11 +74,18 @@ class Settings:
         return source.removeprefix(self._docs_prefix) if self._docs_prefix else source
 
     def shown(self, path: str | os.PathLike) -> str:
-        """`path` as editors know it: from the project's root when it is inside, else whole."""
+        """`path` as editors know it: from the project's root when it is inside, else whole.
+        Links are followed only when the path as given is not inside: a broken one (a loop)
+        is still named."""
+        path = Path(path)
         try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
+            return path.relative_to(self.root).as_posix()
         except ValueError:
-            return Path(path).as_posix()
+            pass
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            return path.as_posix()
 
     @classmethod
     def from_config(cls, config, plugin: Config) -> Settings:
