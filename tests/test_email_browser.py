@@ -69,8 +69,10 @@ def test_the_column_stays_600px_and_centred_in_a_wide_window(open_at):
 
 def test_images_load_from_the_site_and_fit_the_column(open_at):
     page = open_at(375)
-    image = page.locator("img").first
+    image = page.locator("img[src*='design39']")
     assert image.evaluate("img => img.complete && img.naturalWidth") == 600
+    logo = page.locator("img.logo")  # the masthead, prepared at twice its 200px
+    assert logo.evaluate("img => img.complete && img.naturalWidth") == 400
     assert image.bounding_box()["width"] <= 375 - 2 * 16
 
 

@@ -15,6 +15,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from . import images
 from .config import Settings
 from .emails import write_atomic
 from .errors import CatalystError
@@ -102,8 +103,11 @@ def _answer(route, settings: Settings) -> None:
         route.abort()
         return
     path = unquote(urlsplit(url).path).removeprefix(urlsplit(settings.site_url).path)
-    file = (settings.docs_dir / path).resolve()
-    if file.is_file() and file.is_relative_to(settings.docs_dir):
+    folder = settings.docs_dir
+    if path.startswith(images.PUBLIC_DIR + "/"):  # prepared email images, before publishing
+        folder, path = images.store_dir(settings), path[len(images.PUBLIC_DIR) + 1 :]
+    file = (folder / path).resolve()
+    if file.is_file() and file.is_relative_to(folder):
         route.fulfill(path=str(file))
     else:
         route.fulfill(status=404, body="")

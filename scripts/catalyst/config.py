@@ -35,6 +35,9 @@ class PluginConfig(Config):
     # Gmail clips messages over 102 KB: fail well before, warn before that.
     email_max_kb = c.Type(int, default=90)
     email_warn_kb = c.Type(int, default=75)
+    # Prepared email images (catalyst.images): each, and all of one email's together.
+    email_image_max_kb = c.Type(int, default=150)
+    email_images_max_kb = c.Type(int, default=600)
     # Postal address for the footer of the site copy (Mailchimp fills *|LIST:ADDRESSLINE|*).
     address = c.Type(str, default="")
     catalyzer_intro = c.Type(str, default="")
@@ -63,6 +66,8 @@ class Settings:
     utm_source: str = "catalyst"
     email_max_kb: int = 90
     email_warn_kb: int = 75
+    email_image_max_kb: int = 150
+    email_images_max_kb: int = 600
     address: str = ""
     use_directory_urls: bool = True
     # The blog plugin's `categories_allowed` (empty: any category).
@@ -106,6 +111,8 @@ class Settings:
             utm_source=plugin.utm_source,
             email_max_kb=plugin.email_max_kb,
             email_warn_kb=plugin.email_warn_kb,
+            email_image_max_kb=plugin.email_image_max_kb,
+            email_images_max_kb=plugin.email_images_max_kb,
             address=plugin.address,
             use_directory_urls=config.use_directory_urls,
             blog_categories=categories,

@@ -35,7 +35,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 import jinja2
 import markupsafe
 
-from . import __version__, render, safety
+from . import __version__, images, render, safety
 from .config import Settings
 from .errors import CatalystError
 from .model import KIND_LABELS, Catalyzer, Issue, Library, Post, Problem, Resource
@@ -54,7 +54,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 PREHEADER_PADDING = markupsafe.Markup("&#847;&zwnj;&nbsp;" * 100)
 MERGE_TAG = re.compile(render.MERGE_TAG)
 TEMPLATE_DIR = "email"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: RenderedEmail.images, prepared images
 POOL_MIN_PER_JOB = 4  # emails each worker process should have to render, by default
 
 _URL_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*(["'])(.*?)\1""", re.IGNORECASE)
@@ -82,6 +82,8 @@ class RenderedEmail:
     text: str
     subject: str
     preview_text: str
+    # (image as written, prepared file name, bytes) of each local image: see catalyst.images.
+    images: tuple = ()
 
 
 # ---------------------------------------------------------------------------- URLs
@@ -112,6 +114,7 @@ class Links:
         self.pages = page_urls(settings, library)
         # Local files read while rendering (image sizes): the cache checks them again.
         self.files: dict[str, str] = {}
+        self.images: list[tuple[str, str, int]] = []  # see RenderedEmail.images
 
     def origin(self, owner=None) -> Origin:
         """Where `owner`'s Markdown was written; no owner: the issue's front matter, whose
@@ -159,15 +162,22 @@ class Links:
             )
         return url
 
-    def image_width(self, path: str, owner, slot: int = CONTENT_WIDTH) -> int:
-        """The `width` attribute: the image's own width, never more than its slot."""
+    def image(self, path: str, owner, slot: int = CONTENT_WIDTH) -> dict:
+        """An image's `src`, `width` and `height` (None: unknown) for a slot `slot` px wide.
+        A local image is prepared for the email by catalyst.images (resized, compressed)."""
+        src = self.src(path, owner)  # refuses what is not PNG or JPEG, for every image
         file = self._local_file(path, owner)
         if file is None:
-            return slot  # a remote image: its size is unknown, so it fills the slot
-        data = file.read_bytes()
-        self.files[str(file)] = hashlib.sha256(data).hexdigest()
-        natural = _image_width(data)
-        return min(natural, slot) if natural else slot
+            return {"src": src, "width": slot, "height": None}  # remote: it fills the slot
+        self.files[str(file)] = hashlib.sha256(file.read_bytes()).hexdigest()
+        try:
+            prepared = images.prepare(self.settings, file, slot)
+        except images.ImageError as error:
+            raise EmailError(self.origin(owner).source, f"image: {error}") from None
+        self.files[str(images.store_dir(self.settings) / prepared.name)] = prepared.digest
+        self.images.append((path, prepared.name, prepared.size))
+        url = f"{self.site}{images.PUBLIC_DIR}/{prepared.name}"
+        return {"src": url, "width": prepared.width, "height": prepared.height}
 
     def _local_file(self, path: str, owner) -> Path | None:
         if urlsplit(path).scheme or path.startswith("//"):
@@ -222,9 +232,11 @@ class Links:
             if tag == "a" and element.get("href"):
                 element.set("href", self.href(element.get("href"), owner))
             elif tag == "img" and element.get("src"):
-                path = element.get("src")
-                element.set("src", self.src(path, owner))
-                element.set("width", str(self.image_width(path, owner)))
+                shown = self.image(element.get("src"), owner)
+                element.set("src", shown["src"])
+                element.set("width", str(shown["width"]))
+                if shown["height"]:
+                    element.set("height", str(shown["height"]))
                 element.set("class", "fluid")
                 element.set("alt", element.get("alt", ""))
             elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
@@ -260,22 +272,23 @@ def _page_path(source: str, settings: Settings) -> str:
     return f"{stem}/" if settings.use_directory_urls else f"{stem}.html"
 
 
-def _image_width(data: bytes) -> int | None:
-    """The pixel width of a PNG or JPEG, from its header."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big")
-    if data[:2] == b"\xff\xd8":
-        at = 2
-        while at + 9 < len(data):
-            if data[at] != 0xFF:
-                return None
-            marker = data[at + 1]
-            length = int.from_bytes(data[at + 2 : at + 4], "big")
-            # Start-of-frame markers carry the size (C4, C8 and CC are other tables).
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                return int.from_bytes(data[at + 7 : at + 9], "big")
-            at += 2 + length
-    return None
+# Advance widths of Arial Bold (per 1000 em), the face Outlook draws the VML button's text
+# in when Segoe UI is missing; characters not listed count as the widest lower-case letters.
+_BOLD_ADVANCE = {
+    **dict.fromkeys(" ijlI.,'’:;!|", 278), **dict.fromkeys("ftr()-/", 333),
+    **dict.fromkeys("acesvxyzkJ0123456789", 556), **dict.fromkeys("bdghnopqu?FLTZ", 611),
+    **dict.fromkeys("EPSVXY", 667), **dict.fromkeys("ABCDHKNRU&", 722),
+    **dict.fromkeys("wGOQ", 778), "M": 833, "m": 889, "W": 944,
+}
+BUTTON_FONT_PX = 16
+BUTTON_SLACK = 1.15  # room for a wider bold face (Segoe UI, DejaVu Sans) in the same box
+
+
+def button_width(text) -> int:
+    """One width for the button in every client: the VML button (Outlook) and the HTML one
+    both get it, measured from the label's bold advance widths plus the side padding."""
+    em = sum(_BOLD_ADVANCE.get(char, 611) for char in str(text)) / 1000
+    return int(em * BUTTON_FONT_PX * BUTTON_SLACK + 0.999) + 2 * GUTTER
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -298,7 +311,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         content_width=CONTENT_WIDTH,
         kind_label=KIND_LABELS,
         rule="-" * TEXT_WIDTH,
-        button_width=lambda text: len(str(text)) * 9 + 2 * GUTTER,
+        button_width=button_width,
     )
     return env
 
@@ -327,7 +340,7 @@ def _context(settings: Settings, library: Library, issue: Issue, links: Links) -
         "md_text": md_text,
         "href": links.href,
         "src": links.src,
-        "img_width": links.image_width,
+        "shown": links.image,
         "page": links.page,
         "resource_href": resource_href,
         "catalyzer_for": lambda section: library.catalyzer_for(issue, section),
@@ -483,6 +496,7 @@ def _render(settings: Settings, library: Library, month: str) -> tuple[RenderedE
         text=text,
         subject=issue.subject,
         preview_text=issue.preview_text,
+        images=tuple(links.images),
     )
     return email, links.files
 
@@ -508,7 +522,8 @@ def _toolchain() -> dict:
     versions = {
         name: metadata.version(name)
         for name in (
-            "premailer", "cssutils", "lxml", "jinja2", "markdown", "pymdown-extensions", "nh3"
+            "premailer", "cssutils", "lxml", "jinja2", "markdown", "pymdown-extensions", "nh3",
+            "pillow",
         )
     }
     return {"catalyst": __version__, "code": code.hexdigest(), "libraries": versions}
@@ -821,10 +836,21 @@ def budget(settings: Settings, library: Library, email: RenderedEmail) -> Proble
     return Problem(source, 1, advice, level)
 
 
+def image_budget(settings: Settings, library: Library, email: RenderedEmail) -> list[Problem]:
+    """The prepared images' budgets (catalyst.images), at the issue's file."""
+    issue = library.issues.get(email.month)
+    source = issue.source if issue is not None and issue.source else (
+        _shown(settings, settings.issues_dir / f"{email.month}.md"))
+    return images.budget_problems(settings, source, [tuple(i) for i in email.images])
+
+
 def within_budget(settings: Settings, library: Library, email: RenderedEmail) -> RenderedEmail:
-    """`email` if it is within `email_max_kb`, else an EmailError naming the issue's file."""
+    """`email` if it is within `email_max_kb` and its images within theirs, else an
+    EmailError naming the issue's file."""
     problem = budget(settings, library, email)
     if problem is not None and problem.level == "error":
+        raise EmailError(problem.path, problem.message, problem.line)
+    for problem in image_budget(settings, library, email):
         raise EmailError(problem.path, problem.message, problem.line)
     return email
 
@@ -842,6 +868,7 @@ def budget_problems(settings: Settings, library: Library) -> list[Problem]:
         problem = budget(settings, library, outcome)
         if problem is not None:
             problems.append(problem)
+        problems += image_budget(settings, library, outcome)
     return problems
 
 

@@ -35,7 +35,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import content, emails, fastblog, safety
+from . import content, emails, fastblog, images, safety
 from .config import PluginConfig, Settings
 from .model import ClockError
 from .pages import CATALYZERS_PAGE, ISSUES_PAGE, SUBSCRIBE_SLOT, SitePages
@@ -259,6 +259,8 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             rendered = self._emails.result()
             for email in rendered.values():
                 emails.write_site_copy(email, self.settings, config.site_dir)
+                # The email's prepared images, where its addresses point (catalyst.images).
+                images.publish(self.settings, [i[1] for i in email.images], config.site_dir)
         except emails.EmailError as error:
             raise PluginError(str(error)) from None
         log.debug("catalyst: wrote %d email copies", len(rendered))
