@@ -1,18 +1,24 @@
-"""Email images: every local PNG or JPEG an email shows, prepared at build time with Pillow.
+"""Images at build time, with Pillow: the email's prepared copies and the site's sizes.
 
-Owns the preparation (resized to twice the width it is shown at and never enlarged,
+Owns, for email, the preparation (resized to twice the width it is shown at and never enlarged,
 re-encoded and compressed, metadata dropped), where prepared files are kept
 (`build/email-images/`) and published (`site/assets/email/`), and the size budgets per
-image and per email that `catalyst check` and every build enforce.
+image and per email that `catalyst check` and every build enforce; for the site, the
+`width` and `height` every local image of a page is given.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import html as html_module
 import io
+import posixpath
+import re
 import shutil
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from .config import Settings
 from .model import Problem
@@ -146,3 +152,52 @@ def budget_problems(
             f"{settings.email_images_max_kb} KB (fewer or smaller pictures)"
         )))
     return problems
+
+
+# ---------------------------------------------------------------------------- site pages
+
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_SRC = re.compile(r'\ssrc="([^"]*)"', re.IGNORECASE)
+
+
+def with_dimensions(html: str, page_url: str, docs_dir: Path) -> str:
+    """Every local image of a page's HTML given its own `width` and `height`, so the browser
+    keeps its place before it loads (no layout shift). `page_url` is the page's URL path
+    from the site's top ("issues/2023-06/"); images elsewhere or unreadable are left alone."""
+
+    def sized(match: re.Match) -> str:
+        tag = match.group(0)
+        src = _SRC.search(tag)
+        if src is None or re.search(r"\s(width|height)=", tag, re.IGNORECASE):
+            return tag
+        size = _size_of(src.group(1), page_url, docs_dir)
+        if size is None:
+            return tag
+        end = -2 if tag.endswith("/>") else -1
+        return f'{tag[:end].rstrip()} width="{size[0]}" height="{size[1]}"{tag[end:]}'
+
+    return _IMG.sub(sized, html)
+
+
+def _size_of(src: str, page_url: str, docs_dir: Path) -> tuple[int, int] | None:
+    parts = urlsplit(html_module.unescape(src))
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = posixpath.normpath(posixpath.join(posixpath.dirname("/" + page_url), parts.path))
+    file = (docs_dir / unquote(path).lstrip("/")).resolve()
+    if not file.is_relative_to(docs_dir.resolve()) or not file.is_file():
+        return None
+    return _pixel_size(str(file), file.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pixel_size(path: str, _mtime: int) -> tuple[int, int] | None:
+    if path.lower().endswith(".svg"):
+        return None  # an SVG's size is its viewBox's, which CSS sets
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError):
+        return None

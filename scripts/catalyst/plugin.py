@@ -231,6 +231,8 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
     # Before the RSS plugin (-75) reads the HTML for its feeds.
     def on_page_content(self, html: str, *, page: Page, config, files) -> str:
         html = safety.clean(html)
+        # Every local image gets its width and height: the page does not jump as it loads.
+        html = images.with_dimensions(html, page.url, self.settings.docs_dir)
         if page.file.src_uri == "index.md":
             html = html.replace(SUBSCRIBE_SLOT, self.site_pages.subscribe_form(), 1)
         return html
