@@ -77,9 +77,27 @@
     show(choices.filter(function (c) { return c.kind && c.kind === wanted; })[0] || choices[0]);
   }
 
+  // Material wraps each table in a box that scrolls sideways on a phone: a keyboard must be
+  // able to reach it (and a screen reader to name it) to scroll it.
+  function focusableTables(root) {
+    root.querySelectorAll(".md-typeset__scrollwrap").forEach(function (box) {
+      if (!box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "Table (scrolls sideways)");
+      }
+    });
+  }
+
+  // At once (this script comes last, the page above it is parsed): the grid replaces the
+  // groups as early as it can, rather than after Material's bundle has started.
+  enhanceResources(document);
   // Material's `document$` emits on every page load, including instant navigation.
   if (typeof document$ !== "undefined") {
-    document$.subscribe(function () { enhanceResources(document); });
+    document$.subscribe(function () {
+      enhanceResources(document);
+      focusableTables(document);
+    });
   } else {
     document.addEventListener("DOMContentLoaded", function () { enhanceResources(document); });
   }
