@@ -349,3 +349,33 @@ def test_the_web_copy_of_the_email_shows_its_images_from_the_built_site(visit):
     assert [src for src, width in loaded if not width] == []
     assert all(src.startswith(tab.site_url) for src, _ in loaded)
     assert tab.outside == [] and tab.failed == []
+
+
+def test_resource_tags_show_on_cards_and_filter_by_topic(visit):
+    tab = visit(width=1280, scheme="light")
+    tab.open("resources/")
+    page = tab.page
+    tags = {
+        card.locator("a").first.inner_text(): card.locator(".catalyst-tag").all_inner_texts()
+        for card in page.locator(".catalyst-all-kinds li").all()
+    }
+    assert tags == {
+        "How might learner-centered systems promote relationships and teamwork?": [
+            "collaboration", "systems"],
+        "Leading the way to trust and connectedness": ["leadership"],
+    }
+    topics = page.locator("nav.catalyst-topics button")
+    assert topics.all_inner_texts() == ["#collaboration", "#leadership", "#systems"]
+    topics.nth(1).click()
+    visible = page.locator(".catalyst-all-kinds li:visible a").first
+    assert page.locator(".catalyst-all-kinds li:visible").count() == 1
+    assert visible.inner_text() == "Leading the way to trust and connectedness"
+    assert topics.nth(1).get_attribute("aria-pressed") == "true"
+    assert page.locator("nav.catalyst-filters button").first.get_attribute("aria-pressed") == (
+        "false"
+    )
+    assert page.locator(".catalyst-filter-status").inner_text() == (
+        "Showing 1 of 2 resources on leadership"
+    )
+    page.locator("nav.catalyst-filters button").first.click()  # All
+    assert page.locator(".catalyst-all-kinds li:visible").count() == 2
