@@ -197,6 +197,7 @@ def test_page_is_accessible_and_self_contained(visit, axe, name, width, scheme):
     page.wait_for_timeout(300)
     page.evaluate("window.scrollTo(0, 0)")
     shift = page.evaluate("window.__catalystShift")
+    page.wait_for_timeout(600)  # Material's tabs fade back in at the top: let them finish
 
     assert response.status == (404 if name == "not-found" else 200)
     assert page.get_attribute("body", "data-md-color-scheme") == SCHEMES[scheme], (
