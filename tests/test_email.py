@@ -35,6 +35,10 @@ from conftest import ROOT, copy_project
 
 MONTH = "2023-06"
 SITE = "https://catalyst.example.org/"
+# A prepared email image (catalyst.images): name, width in pixels, content hash.
+PREPARED = re.compile(
+    re.escape(SITE) + r"assets/email/(?P<name>[a-z0-9-]+?)-(?P<pixels>\d+)w-[0-9a-f]{16}\.(png|jpg)"
+)
 GOLDEN = ROOT / "tests" / "golden" / f"email-{MONTH}.html"
 PADDING = "\u034f\u200c\u00a0"
 MERGE_TAG = re.compile(r"^\*\|[A-Z_:]+\|\*$")
@@ -177,7 +181,7 @@ def test_the_head_has_every_meta_an_inbox_needs_and_no_link(seed):
 def test_one_style_keeps_media_queries_and_dark_mode_with_important(seed):
     css = the_style(seed.soup)
     assert len(css.encode("utf-8")) <= 16 * 1024
-    small = block(css, "@media screen and (max-width: 600px)")
+    small = block(css, "@media screen and (max-width: 599px)")
     dark = block(css, "@media (prefers-color-scheme: dark)")
     for rules in (small, dark):
         assert declarations(rules)
@@ -242,8 +246,12 @@ def test_images_are_png_or_jpg_sized_fluid_and_described(seed):
         assert style["max-width"] == "100%"
         assert style["height"] == "auto"
         assert img.has_attr("alt")
-    story = seed.soup.find("img", src=re.compile("design39-design-studio.png"))
-    assert story["width"] == "552"
+    story = seed.soup.find("img", src=re.compile("design39-design-studio"))
+    assert (story["width"], story["height"]) == ("552", "311")
+    # Every local image is prepared (catalyst.images) and carries its shown size.
+    for img in images:
+        assert PREPARED.fullmatch(img["src"]), img["src"]
+        assert int(img["height"]) > 0
     assert story["alt"].startswith("Design39 Learning Experience Designers sitting together")
 
 
@@ -311,7 +319,7 @@ def test_the_announcement_has_its_button(seed):
 
 def test_the_spotlight_has_image_caption_and_link(seed):
     cell = seed.soup.find("h2", string="Partner spotlight: Design39").parent
-    assert cell.find("img", src=f"{SITE}assets/images/design39-design-studio.png")
+    assert PREPARED.fullmatch(cell.find("img")["src"]).group("name") == "design39-design-studio"
     caption = cell.select_one("p.caption").get_text()
     assert caption == "Design39 Learning Experience Designers collaborating in their Design Studio"
     link = cell.find("a", string="in this piece")
@@ -422,10 +430,10 @@ def test_relative_links_and_images_resolve_to_pages_on_the_site(project):
     assert hrefs["this issue's resources"] == f"{SITE}issues/{MONTH}/?{utm}#resources"
     assert hrefs["*|ARCHIVE|*"] == "*|ARCHIVE|*"
     studio, avatar = built.soup.find("h1").parent.find_all("img")
-    assert studio["src"] == f"{SITE}assets/images/design39-design-studio.png"
+    assert PREPARED.fullmatch(studio["src"]).group("name") == "design39-design-studio"
     assert (studio["width"], studio["alt"]) == ("552", "Design39's studio")
     # A decorative image keeps an empty alt; a small one keeps its own width.
-    assert avatar["src"] == f"{SITE}assets/images/authors/devin-vodicka.png"
+    assert PREPARED.fullmatch(avatar["src"]).group("name") == "devin-vodicka"
     assert (avatar["width"], avatar["alt"]) == ("160", "")
 
 
@@ -470,9 +478,9 @@ def test_the_preview_server_copy_links_to_the_preview_but_a_public_http_site_fai
     assert soup.find("a", string="View this email in your browser")["href"].startswith(
         "http://127.0.0.1:8000/issues/2023-06/?utm_source=catalyst"
     )
-    assert (
-        soup.find("img")["src"] == "http://127.0.0.1:8000/assets/images/design39-design-studio.png"
-    )
+    studio = soup.find("img", src=re.compile("design39"))["src"]
+    assert re.fullmatch(r"http://127\.0\.0\.1:8000/assets/email/design39-design-studio-600w-\w+\.png",
+                        studio)
     public = dataclasses.replace(settings, site_url="http://catalyst.example.org/")
     with pytest.raises(EmailError) as error:
         emails.build(public, library, MONTH, cache=False)
@@ -699,11 +707,13 @@ def test_the_site_copy_leads_into_the_site_it_is_part_of_relatively(seed):
     assert len(copy) == len(sent)
     here = SITE + f"issues/{MONTH}/email.html"
     pairs = [(s, c) for s, c in zip(sent, copy, strict=True) if s.startswith(SITE)]
-    assert len(pairs) == 5  # the issue, its image, the post, the catalyzer, the home page
+    # the issue, the masthead, its image, the post, the catalyzer, the home page
+    assert len(pairs) == 6
     for original, relative in pairs:
         assert not urlsplit(relative).scheme and not relative.startswith("/"), relative
         assert urljoin(here, relative) == original
-    assert "../../assets/images/design39-design-studio.png" in copy
+    assert any(re.fullmatch(r"\.\./\.\./assets/email/design39-design-studio-600w-\w+\.png", url)
+               for url in copy)
     assert f"./?utm_source=catalyst&utm_medium=email&utm_campaign={MONTH}" in copy
     outside = [(s, c) for s, c in zip(sent, copy, strict=True) if s.startswith("https://")
                and not s.startswith(SITE)]

@@ -6,6 +6,8 @@ project's flags. A missing browser fails these tests: it is never a reason to sk
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,8 +73,10 @@ def test_the_column_stays_600px_and_centred_in_a_wide_window(open_at):
 
 def test_images_load_from_the_site_and_fit_the_column(open_at):
     page = open_at(375)
-    image = page.locator("img").first
+    image = page.locator("img[src*='design39']")
     assert image.evaluate("img => img.complete && img.naturalWidth") == 600
+    logo = page.locator("img.logo")  # the masthead, prepared at twice its 200px
+    assert logo.evaluate("img => img.complete && img.naturalWidth") == 400
     assert image.bounding_box()["width"] <= 375 - 2 * 16
 
 
@@ -148,3 +152,115 @@ def test_screenshots_without_playwright_say_what_to_install(seed, tmp_path, monk
         browser.screenshots(html_path, settings)
     assert "pip install -e '.[preview]'" in str(error.value)
     assert not list(Path(tmp_path).glob("*.png"))
+
+
+# ---------------------------------------------------------------------------- design
+
+SHOTS = Path(
+    os.environ.get("CATALYST_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "build"
+    / "screenshots"
+)
+# Outlook.com's dark mode marks the elements whose colours it rewrote with these attributes.
+FORCE_DARK = (
+    "for (const e of document.querySelectorAll('*')) {"
+    " e.setAttribute('data-ogsc', ''); e.setAttribute('data-ogsb', ''); }"
+)
+
+
+def luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def style(page, selector: str, prop: str) -> str:
+    return page.locator(selector).first.evaluate(
+        f"e => getComputedStyle(e).getPropertyValue('{prop}')"
+    )
+
+
+@pytest.mark.parametrize("width", (600, 375))
+@pytest.mark.parametrize("scheme", ("light", "dark", "forced-dark"))
+def test_screenshots_of_the_email_in_each_scheme(open_at, width, scheme):
+    page = open_at(width, "light" if scheme == "light" else "dark")
+    if scheme == "forced-dark":
+        page.evaluate(FORCE_DARK)
+    shot = SHOTS / f"email-{width}-{scheme}.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot), full_page=True)
+    data = shot.read_bytes()
+    assert int.from_bytes(data[16:20], "big") == width
+    # The card is dark in both dark schemes, white in the light one.
+    card = style(page, "td.bg-card", "background-color")
+    assert (card == "rgb(255, 255, 255)") == (scheme == "light")
+
+
+def test_section_labels_stay_smaller_than_item_titles_and_do_not_grow_on_a_phone(open_at):
+    sizes = {}
+    for width in (600, 375):
+        page = open_at(width)
+        label = float(style(page, "h2.label", "font-size").removesuffix("px"))
+        title = float(style(page, "h3.h3", "font-size").removesuffix("px"))
+        assert label < title
+        sizes[width] = label
+    assert sizes[600] == sizes[375] == 13
+
+
+def test_a_600px_window_gets_the_desktop_layout_and_599px_the_phone_one(open_at):
+    assert style(open_at(600), "td.cell", "padding-left") == "24px"
+    assert style(open_at(599), "td.cell", "padding-left") == "16px"
+
+
+def test_in_dark_mode_the_caption_stays_muted_and_the_button_is_readable(open_at):
+    page = open_at(600, "dark")
+    body = style(page, ".prose p:not(.caption)", "color")
+    caption = style(page, "p.caption", "color")
+    assert caption == "rgb(169, 184, 189)" != body  # #a9b8bd, the muted colour
+    card = style(page, "td.bg-card", "background-color")
+    fill = style(page, "a.button", "background-color")
+    assert contrast(fill, card) >= 3, (fill, card)  # the button stands out of the card
+    assert contrast(style(page, "a.button", "color"), fill) >= 4.5  # its label reads
+
+
+def test_sections_are_evenly_spaced_and_the_button_sits_near_its_text(open_at):
+    page = open_at(600)
+    gaps = page.evaluate(
+        """() => {
+        // From the bottom of each section's last line to the next section's heading.
+        return [...document.querySelectorAll('h2')].map(h => {
+            const cell = h.closest('td');
+            const before = cell.parentElement.previousElementSibling.querySelector('td');
+            const last = [...before.querySelectorAll('p, a.button, div.item, img')].pop();
+            return Math.round(h.getBoundingClientRect().top - last.getBoundingClientRect().bottom);
+        });
+    }"""
+    )
+    assert len(gaps) == 4
+    assert set(gaps) == {48}, gaps
+    text = page.locator("td.cell-before-button p").last.bounding_box()
+    button = page.locator("a.button").bounding_box()
+    assert round(button["y"] - (text["y"] + text["height"])) == 24
+
+
+def test_the_outlook_button_is_as_wide_as_the_html_button(open_at, seed):
+    _, email = seed
+    page = open_at(600)
+    measured = page.locator("a.button").bounding_box()["width"]
+    vml = re.search(r"v:roundrect[^>]*width:(\d+)px", email.html)
+    assert vml and int(vml.group(1)) == round(measured)
+    # The label fits on one line inside it.
+    assert page.locator("a.button").bounding_box()["height"] == 48
+
+
+def test_blocked_images_show_styled_alt_text(open_at):
+    page = open_at(600)
+    for selector in ("img.fluid", "img.logo"):
+        assert style(page, selector, "font-family")
+        assert style(page, selector, "font-size") in ("14px", "28px")
+    assert style(page, "img.logo", "color") == "rgb(255, 255, 255)"  # white on the navy band
+    assert style(page, "img.fluid", "color") == "rgb(82, 96, 109)"  # #52606d, the muted grey

@@ -2,7 +2,8 @@
 
 Each reader-facing page is opened at a desktop and a phone width, in the light and the dark
 scheme, and must have no serious or critical axe-core violation, no console error, no failed
-request, no request to any other host, and (on the phone) no horizontal scroll. A screenshot
+request, no request to any other host, no layout shift (the layout-shift entries of a
+PerformanceObserver sum to 0) and (on the phone) no horizontal scroll. A screenshot
 of each is written for review:
 
     pytest tests/test_site_browser.py        # into build/screenshots/
@@ -40,8 +41,19 @@ PAGES = {
     "catalyzer": "catalyzers/contessa-orr/",
     "issues": "issues/",
     "issue": "issues/2023-06/",
+    "category": "blog/category/leadership/",
+    "archive": "blog/archive/2023/",
     "not-found": "no/such/page/",
 }
+# Sums the page's layout shifts (those not caused by input), as Core Web Vitals counts CLS.
+LAYOUT_SHIFT_OBSERVER = """
+window.__catalystShift = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (!entry.hadRecentInput) window.__catalystShift += entry.value;
+  }
+}).observe({type: "layout-shift", buffered: true});
+"""
 WIDTHS = {"desktop": 1280, "phone": 375}
 # Material's palette: the scheme the page must end up in for each emulated preference.
 SCHEMES = {"light": "default", "dark": "slate"}
@@ -177,8 +189,15 @@ def blocking_violations(results: dict) -> list[str]:
 def test_page_is_accessible_and_self_contained(visit, axe, name, width, scheme):
     pixels = WIDTHS[width]
     tab = visit(width=pixels, scheme=scheme)
+    tab.context.add_init_script(LAYOUT_SHIFT_OBSERVER)
     response = tab.open(PAGES[name])
     page = tab.page
+    # Scroll through the page, so lazy images load where a reader would meet them.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_timeout(300)
+    page.evaluate("window.scrollTo(0, 0)")
+    shift = page.evaluate("window.__catalystShift")
+    page.wait_for_timeout(600)  # Material's tabs fade back in at the top: let them finish
 
     assert response.status == (404 if name == "not-found" else 200)
     assert page.get_attribute("body", "data-md-color-scheme") == SCHEMES[scheme], (
@@ -198,6 +217,7 @@ def test_page_is_accessible_and_self_contained(visit, axe, name, width, scheme):
     if pixels <= 375:
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= pixels, f"{scroll_width}px wide: it scrolls sideways"
+    assert shift == 0, f"cumulative layout shift {shift:.4f}"
 
 
 def _record_axe(name: str, width: int, scheme: str, results: dict) -> None:
@@ -330,3 +350,33 @@ def test_the_web_copy_of_the_email_shows_its_images_from_the_built_site(visit):
     assert [src for src, width in loaded if not width] == []
     assert all(src.startswith(tab.site_url) for src, _ in loaded)
     assert tab.outside == [] and tab.failed == []
+
+
+def test_resource_tags_show_on_cards_and_filter_by_topic(visit):
+    tab = visit(width=1280, scheme="light")
+    tab.open("resources/")
+    page = tab.page
+    tags = {
+        card.locator("a").first.inner_text(): card.locator(".catalyst-tag").all_inner_texts()
+        for card in page.locator(".catalyst-all-kinds li").all()
+    }
+    assert tags == {
+        "How might learner-centered systems promote relationships and teamwork?": [
+            "collaboration", "systems"],
+        "Leading the way to trust and connectedness": ["leadership"],
+    }
+    topics = page.locator("nav.catalyst-topics button")
+    assert topics.all_inner_texts() == ["#collaboration", "#leadership", "#systems"]
+    topics.nth(1).click()
+    visible = page.locator(".catalyst-all-kinds li:visible a").first
+    assert page.locator(".catalyst-all-kinds li:visible").count() == 1
+    assert visible.inner_text() == "Leading the way to trust and connectedness"
+    assert topics.nth(1).get_attribute("aria-pressed") == "true"
+    assert page.locator("nav.catalyst-filters button").first.get_attribute("aria-pressed") == (
+        "false"
+    )
+    assert page.locator(".catalyst-filter-status").inner_text() == (
+        "Showing 1 of 2 resources on leadership"
+    )
+    page.locator("nav.catalyst-filters button").first.click()  # All
+    assert page.locator(".catalyst-all-kinds li:visible").count() == 2

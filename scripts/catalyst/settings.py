@@ -56,6 +56,9 @@ class Settings:
     # Gmail clips messages over 102 KB: fail well before, warn before that.
     email_max_kb: int = _option(c.Type(int, default=90))
     email_warn_kb: int = _option(c.Type(int, default=75))
+    # Prepared email images (catalyst.email.images): each, and all of one email's together.
+    email_image_max_kb: int = _option(c.Type(int, default=150))
+    email_images_max_kb: int = _option(c.Type(int, default=600))
     # Postal address for the footer of the site copy (Mailchimp fills *|LIST:ADDRESSLINE|*).
     address: str = _option(c.Type(str, default=""))
     # Same output, less work: see catalyst/site/blog_speedups.py. Off only to compare outputs.

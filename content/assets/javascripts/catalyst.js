@@ -57,17 +57,48 @@
       return button;
     });
 
+    // Each card's topics (its resource's tags) filter too: one button per topic.
+    var topics = [];
+    cards.forEach(function (item) {
+      item.tags = Array.prototype.map.call(item.card.querySelectorAll(".catalyst-tag"),
+        function (tag) { return tag.textContent.trim(); });
+      item.tags.forEach(function (tag) { if (topics.indexOf(tag) < 0) { topics.push(tag); } });
+    });
+    topics.sort();
+    if (topics.length) {
+      var topicNav = document.createElement("nav");
+      topicNav.className = "catalyst-topics";
+      topicNav.setAttribute("aria-label", "Show resources on one topic");
+      nav.parentNode.insertBefore(topicNav, nav.nextSibling);
+      topics.forEach(function (topic) {
+        var choice = { kind: "", tag: topic, label: topic };
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "md-button catalyst-topic";
+        button.textContent = "#" + topic;
+        button.setAttribute("data-tag", topic);
+        button.addEventListener("click", function () { show(choice); });
+        topicNav.appendChild(button);
+        buttons.push(button);
+      });
+    }
+
     function show(choice) {
       var shown = 0;
       cards.forEach(function (item) {
-        var match = !choice.kind || item.card.getAttribute("data-kind") === choice.kind;
+        var match = choice.tag ? item.tags.indexOf(choice.tag) >= 0
+          : !choice.kind || item.card.getAttribute("data-kind") === choice.kind;
         item.card.hidden = !match;
         shown += match ? 1 : 0;
       });
       buttons.forEach(function (button) {
-        button.setAttribute("aria-pressed", String(button.getAttribute("data-kind") === choice.kind));
+        var pressed = choice.tag ? button.getAttribute("data-tag") === choice.tag
+          : !button.hasAttribute("data-tag") && button.getAttribute("data-kind") === choice.kind;
+        button.setAttribute("aria-pressed", String(pressed));
       });
-      status.textContent = choice.kind
+      status.textContent = choice.tag
+        ? "Showing " + shown + " of " + cards.length + " resources on " + choice.tag
+        : choice.kind
         ? "Showing " + shown + " of " + cards.length + " resources: " + choice.label.replace(/ \(\d+\)$/, "")
         : "Showing all " + cards.length + " resources, newest first";
     }
@@ -77,9 +108,27 @@
     show(choices.filter(function (c) { return c.kind && c.kind === wanted; })[0] || choices[0]);
   }
 
+  // Material wraps each table in a box that scrolls sideways on a phone: a keyboard must be
+  // able to reach it (and a screen reader to name it) to scroll it.
+  function focusableTables(root) {
+    root.querySelectorAll(".md-typeset__scrollwrap").forEach(function (box) {
+      if (!box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "Table (scrolls sideways)");
+      }
+    });
+  }
+
+  // At once (this script comes last, the page above it is parsed): the grid replaces the
+  // groups as early as it can, rather than after Material's bundle has started.
+  enhanceResources(document);
   // Material's `document$` emits on every page load, including instant navigation.
   if (typeof document$ !== "undefined") {
-    document$.subscribe(function () { enhanceResources(document); });
+    document$.subscribe(function () {
+      enhanceResources(document);
+      focusableTables(document);
+    });
   } else {
     document.addEventListener("DOMContentLoaded", function () { enhanceResources(document); });
   }

@@ -15,6 +15,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from catalyst.email import images
 from catalyst.errors import BrowserError
 from catalyst.files import write_atomic
 from catalyst.settings import Settings
@@ -99,8 +100,11 @@ def _answer(route, settings: Settings) -> None:
         route.abort()
         return
     path = unquote(urlsplit(url).path).removeprefix(urlsplit(settings.site_url).path)
-    file = (settings.docs_dir / path).resolve()
-    if file.is_file() and file.is_relative_to(settings.docs_dir):
+    folder = settings.docs_dir
+    if path.startswith(images.PUBLIC_DIR + "/"):  # prepared email images, before publishing
+        folder, path = images.store_dir(settings), path[len(images.PUBLIC_DIR) + 1 :]
+    file = (folder / path).resolve()
+    if file.is_file() and file.is_relative_to(folder):
         route.fulfill(path=str(file))
     else:
         route.fulfill(status=404, body="")

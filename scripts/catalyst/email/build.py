@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from catalyst.content.library import Library
-from catalyst.email.budget import budget, within_budget
+from catalyst.email.budget import budget, image_budget, within_budget
 from catalyst.email.cache import cache_key, cached, shared_inputs, store
 from catalyst.email.compose import render
 from catalyst.email.rendered import RenderedEmail
@@ -147,4 +147,5 @@ def budget_problems(settings: Settings, library: Library) -> list[Problem]:
         problem = budget(settings, library, outcome)
         if problem is not None:
             problems.append(problem)
+        problems += image_budget(settings, library, outcome)
     return problems

@@ -20,7 +20,7 @@ from catalyst.email.rendered import TEMPLATE_DIR, RenderedEmail
 from catalyst.files import write_atomic
 from catalyst.settings import Settings
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: RenderedEmail.images, prepared images
 
 
 # The modules an email is made by (below catalyst/): a change to one renders every email anew.
@@ -45,7 +45,8 @@ def _toolchain() -> dict:
     versions = {
         name: metadata.version(name)
         for name in (
-            "premailer", "cssutils", "lxml", "jinja2", "markdown", "pymdown-extensions", "nh3"
+            "premailer", "cssutils", "lxml", "jinja2", "markdown", "pymdown-extensions", "nh3",
+            "pillow",
         )
     }
     return {"catalyst": __version__, "code": code.hexdigest(), "libraries": versions}

@@ -52,9 +52,28 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         content_width=CONTENT_WIDTH,
         kind_label=KIND_LABELS,
         rule="-" * TEXT_WIDTH,
-        button_width=lambda text: len(str(text)) * 9 + 2 * GUTTER,
+        button_width=button_width,
     )
     return env
+
+
+# Advance widths of Arial Bold (per 1000 em), the face Outlook draws the VML button's text
+# in when Segoe UI is missing; characters not listed count as the widest lower-case letters.
+_BOLD_ADVANCE = {
+    **dict.fromkeys(" ijlI.,'’:;!|", 278), **dict.fromkeys("ftr()-/", 333),
+    **dict.fromkeys("acesvxyzkJ0123456789", 556), **dict.fromkeys("bdghnopqu?FLTZ", 611),
+    **dict.fromkeys("EPSVXY", 667), **dict.fromkeys("ABCDHKNRU&", 722),
+    **dict.fromkeys("wGOQ", 778), "M": 833, "m": 889, "W": 944,
+}
+BUTTON_FONT_PX = 16
+BUTTON_SLACK = 1.15  # room for a wider bold face (Segoe UI, DejaVu Sans) in the same box
+
+
+def button_width(text) -> int:
+    """One width for the button in every client: the VML button (Outlook) and the HTML one
+    both get it, measured from the label's bold advance widths plus the side padding."""
+    em = sum(_BOLD_ADVANCE.get(char, 611) for char in str(text)) / 1000
+    return int(em * BUTTON_FONT_PX * BUTTON_SLACK + 0.999) + 2 * GUTTER
 
 
 def _context(settings: Settings, library: Library, issue: Issue, links: EmailLinks) -> dict:
@@ -81,7 +100,7 @@ def _context(settings: Settings, library: Library, issue: Issue, links: EmailLin
         "md_text": md_text,
         "href": links.href,
         "src": links.src,
-        "img_width": links.image_width,
+        "shown": links.image,
         "page": links.page,
         "resource_href": resource_href,
         "catalyzer_for": lambda section: library.catalyzer_for(issue, section),
@@ -130,6 +149,7 @@ def render(settings: Settings, library: Library, month: str) -> tuple[RenderedEm
         text=text,
         subject=issue.subject,
         preview_text=issue.preview_text,
+        images=tuple(links.images),
     )
     return email, links.files
 

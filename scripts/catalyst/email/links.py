@@ -1,5 +1,5 @@
 """Every URL in one issue's email: absolute https, `.md` sources resolved to their pages, UTM
-parameters on links into the site, and each local image's width read from its header.
+parameters on links into the site, and each local image prepared for the email (email.images).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 from catalyst import urls
 from catalyst.content.library import Library
 from catalyst.content.schema import Catalyzer, Issue, Post, Resource
+from catalyst.email import images
 from catalyst.email.rendered import CONTENT_WIDTH, MERGE_TAG
 from catalyst.errors import EmailError
 from catalyst.settings import Settings
@@ -43,6 +44,7 @@ class EmailLinks:
         self.pages = page_urls(settings, library)
         # Local files read while rendering (image sizes): the cache checks them again.
         self.files: dict[str, str] = {}
+        self.images: list[tuple[str, str, int]] = []  # see RenderedEmail.images
 
     def origin(self, owner=None) -> Origin:
         """Where `owner`'s Markdown was written; no owner: the issue's front matter, whose
@@ -96,15 +98,22 @@ class EmailLinks:
             )
         return url
 
-    def image_width(self, path: str, owner, slot: int = CONTENT_WIDTH) -> int:
-        """The `width` attribute: the image's own width, never more than its slot."""
+    def image(self, path: str, owner, slot: int = CONTENT_WIDTH) -> dict:
+        """An image's `src`, `width` and `height` (None: unknown) for a slot `slot` px wide.
+        A local image is prepared for the email by email.images (resized, compressed)."""
+        src = self.src(path, owner)  # refuses what is not PNG or JPEG, for every image
         file = self._local_file(path, owner)
         if file is None:
-            return slot  # a remote image: its size is unknown, so it fills the slot
-        data = file.read_bytes()
-        self.files[str(file)] = hashlib.sha256(data).hexdigest()
-        natural = image_width(data)
-        return min(natural, slot) if natural else slot
+            return {"src": src, "width": slot, "height": None}  # remote: it fills the slot
+        self.files[str(file)] = hashlib.sha256(file.read_bytes()).hexdigest()
+        try:
+            prepared = images.prepare(self.settings, file, slot)
+        except images.ImageError as error:
+            raise EmailError(self.origin(owner).source, f"image: {error}") from None
+        self.files[str(images.store_dir(self.settings) / prepared.name)] = prepared.digest
+        self.images.append((path, prepared.name, prepared.size))
+        url = f"{self.site}{images.PUBLIC_DIR}/{prepared.name}"
+        return {"src": url, "width": prepared.width, "height": prepared.height}
 
     def _local_file(self, path: str, owner) -> Path | None:
         if urlsplit(path).scheme or path.startswith("//"):
@@ -159,9 +168,11 @@ class EmailLinks:
             if tag == "a" and element.get("href"):
                 element.set("href", self.href(element.get("href"), owner))
             elif tag == "img" and element.get("src"):
-                path = element.get("src")
-                element.set("src", self.src(path, owner))
-                element.set("width", str(self.image_width(path, owner)))
+                shown = self.image(element.get("src"), owner)
+                element.set("src", shown["src"])
+                element.set("width", str(shown["width"]))
+                if shown["height"]:
+                    element.set("height", str(shown["height"]))
                 element.set("class", "fluid")
                 element.set("alt", element.get("alt", ""))
             elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
@@ -189,20 +200,3 @@ def page_urls(settings: Settings, library: Library) -> dict[str, str]:
         pages[settings.docs_uri(resource.source)] = target
     return pages
 
-
-def image_width(data: bytes) -> int | None:
-    """The pixel width of a PNG or JPEG, from its header."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big")
-    if data[:2] == b"\xff\xd8":
-        at = 2
-        while at + 9 < len(data):
-            if data[at] != 0xFF:
-                return None
-            marker = data[at + 1]
-            length = int.from_bytes(data[at + 2 : at + 4], "big")
-            # Start-of-frame markers carry the size (C4, C8 and CC are other tables).
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                return int.from_bytes(data[at + 7 : at + 9], "big")
-            at += 2 + length
-    return None

@@ -39,3 +39,5 @@ class RenderedEmail:
     text: str
     subject: str
     preview_text: str
+    # (image as written, prepared file name, bytes) of each local image: see email.images.
+    images: tuple = ()

@@ -29,6 +29,7 @@ import re
 from email.utils import format_datetime
 from pathlib import Path
 
+import markupsafe
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -38,10 +39,11 @@ from mkdocs.structure.pages import Page
 from catalyst import safety
 from catalyst.content import loader as content
 from catalyst.email import build as emails
+from catalyst.email import images
 from catalyst.email.webcopy import write_site_copy
 from catalyst.errors import ClockError, EmailError
 from catalyst.settings import PluginConfig, Settings
-from catalyst.site import blog_speedups
+from catalyst.site import blog_speedups, sharecard
 from catalyst.site.pages import CATALYZERS_PAGE, ISSUES_PAGE, SUBSCRIBE_SLOT, SitePages
 
 log = logging.getLogger("mkdocs.plugins.catalyst")
@@ -104,6 +106,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self.library = library
         self.site_pages = SitePages(library, self.settings)
         self._posts = {self.settings.docs_uri(p.source): p for p in library.posts.values()}
+        self._share_cards: dict[str, tuple[str, str]] = {}  # drawn after the build (sharecard)
         # The emails render (or come from the cache) on the other cores while MkDocs builds
         # the pages on this one; on_post_build collects them.
         months = [issue.month for issue in library.published_issues()]
@@ -202,6 +205,12 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             return self.site_pages.expand_home(markdown, page.file.src_uri)
         post = self._posts.get(page.file.src_uri)
         if post is not None:
+            # A share image of its own: the post's image, its first, or one drawn from its title.
+            image, drawn = sharecard.choose(page.file.src_uri, page.meta, markdown)
+            page.meta.setdefault("image", image)
+            page.meta.setdefault("image_alt", str(markupsafe.escape(post.display_title)))
+            if drawn:
+                self._share_cards[image] = (post.display_title, f"{self.settings.site_name} blog")
             banner = self.site_pages.upcoming_banner(post)
             if banner:
                 return _after_title(markdown, str(banner))
@@ -242,6 +251,9 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         return context
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        # Every local image of the page (theme's too) gets its width and height: nothing jumps
+        # while images load.
+        output = images.with_dimensions(output, page.url, self.settings.docs_dir)
         archive = self._archive_of(page)
         if archive is not None:
             archive.active = False
@@ -263,6 +275,9 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             rendered = self._emails.result()
             for email in rendered.values():
                 write_site_copy(email, self.settings, config.site_dir)
+                # The email's prepared images, where its addresses point (email.images).
+                images.publish(self.settings, [i[1] for i in email.images], config.site_dir)
+            sharecard.publish(self.settings, self._share_cards, config.site_dir)
         except EmailError as error:
             raise PluginError(str(error)) from None
         log.debug("catalyst: wrote %d email copies", len(rendered))
