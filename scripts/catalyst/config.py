@@ -40,6 +40,8 @@ class PluginConfig(Config):
     catalyzer_intro = c.Type(str, default="")
     # Same output, less work: see catalyst/fastblog.py. Off only to compare outputs.
     blog_speedups = c.Type(bool, default=True)
+    # Unchanged pages come from build/cache/pages: see catalyst/incremental.py.
+    page_cache = c.Type(bool, default=True)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import content, emails, fastblog
+from . import content, emails, fastblog, incremental
 from .config import PluginConfig, Settings
 from .pages import CATALYZERS_PAGE, ISSUES_PAGE, SitePages
 
@@ -49,6 +49,12 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         # (pages done, pages in all) after each page, for `catalyst build`'s progress bar.
         self.progress = None
         self._pages_done = self._pages_total = 0
+        # The page cache's session for the build under way (incremental.py), or None.
+        self.incremental: incremental.Session | None = None
+        self._dirty = False
+
+    def on_startup(self, *, command, dirty):
+        self._dirty = dirty  # `mkdocs serve --dirty` builds changed pages only: no page cache
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -72,6 +78,11 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             emails.build_all, self.settings, library, months, jobs=jobs
         )
         background.shutdown(wait=False)
+        # Unchanged pages come from the page cache (see incremental.py).
+        self.incremental = None
+        if self.config.page_cache and not self._dirty:
+            folder = self.settings.build_dir / "cache" / "pages"
+            self.incremental = incremental.open_session(self, folder)
         return config
 
     # The blog plugin sorts its files at priority -50; ours go in before it looks.
@@ -106,10 +117,14 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         archive = self._archive_of(page)
         if archive is not None:
             archive.active = False
+        self.page_done()
+        return output
+
+    def page_done(self) -> None:
+        """One more page written (the page cache calls it for the pages it writes)."""
         if self.progress is not None:
             self._pages_done += 1
             self.progress(self._pages_done, self._pages_total)
-        return output
 
     def _archive_of(self, page: Page) -> Page | None:
         index = ARCHIVES.get(page.file.src_uri.split("/", 1)[0])
@@ -132,6 +147,8 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         if self.config.blog_speedups:
             for blog in fastblog.blog_plugins(config):
                 fastblog.speed_up_excerpts(blog)
+        if self.incremental is not None:
+            self.incremental.on_env(config, files, fastblog.blog_plugins(config))
         return env
 
     def on_page_markdown(self, markdown: str, *, page: Page, config, files) -> str:
@@ -140,6 +157,9 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         return markdown
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.incremental is not None:
+            self.incremental.finish()  # sweep entries unused for a day
+            self.incremental = None
         # Unchanged issues come from the email cache, so `mkdocs serve` reloads stay quick.
         try:
             rendered = self._emails.result()
@@ -150,6 +170,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         log.debug("catalyst: wrote %d email copies", len(rendered))
 
     def on_build_error(self, *, error: Exception) -> None:
+        self.incremental = None
         # Let the background emails finish (they only fill the cache) before MkDocs exits.
         if self._emails is not None:
             concurrent.futures.wait([self._emails])

@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def build_site(
         except ConfigurationError as error:
             raise BuildError(f"{config_file}: {error}") from None
         target = Path(site_dir or config.site_dir).resolve()
+        _delete_old_sites(target)  # left by earlier builds, while this one works
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         config.site_dir = str(staging)
@@ -83,10 +85,20 @@ def build_site(
 
 def _replace(staging: Path, target: Path) -> None:
     """Swap the new site in with renames, so readers never see half of one."""
-    old = None
     if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
+        old = tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent)
+        os.replace(target, old)  # onto the empty folder just made: a unique name
     os.replace(staging, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    _delete_old_sites(target)
+
+
+def _delete_old_sites(target: Path) -> None:
+    """Delete swapped-out sites in the background. On a slow disk, deleting a ten-year site
+    takes longer than building one from the page cache, and nobody needs to wait for it:
+    what the process has not deleted when it exits, the next build deletes."""
+
+    def delete():
+        for old in target.parent.glob(f".{target.name}.old-*"):
+            shutil.rmtree(old, ignore_errors=True)
+
+    threading.Thread(target=delete, name="catalyst-old-sites", daemon=True).start()

@@ -1,0 +1,388 @@
+"""Incremental builds: guarded hooks that let MkDocs take unchanged pages from the page cache.
+
+MkDocs converts every page's Markdown (`Page.render`) and renders every page's template
+(`mkdocs.commands.build._build_page`) on every build; at ten years of content that is
+two thirds of a build. While a `Session` is active (the catalyst plugin opens one per
+build), both steps first look in the page cache (`pagecache.py`) under a key made of
+everything their output depends on (`fingerprint.py`):
+
+- a conversion that hits restores the page's content, table of contents, title and
+  anchors and replays the warnings the conversion logged; every plugin event around it
+  still runs, so plugins see the same page as ever;
+- a page whose HTML hits is written from the cache, its search entries are added to the
+  search index in the same order, and its `on_page_context`/`on_post_page` events are
+  skipped, which is safe only for the handlers we know (search, blog, catalyst): with any
+  other handler of those events, pages are rendered as usual.
+
+The hooks replace MkDocs and Material code we have read, so they are checked at start-up
+against the source of every function they replace or depend on (`EXPECTED`, sha256 of its
+source): on any difference (another MkDocs or Material) they step aside with one warning and
+MkDocs' own code runs. Rendering a blog excerpt is stateful in Material (its Markdown
+instance is reused without a reset, so footnote ids grow from one view to the next);
+while a session is active each excerpt starts from a fresh state, so a page never depends
+on which other pages were rendered before it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import logging
+
+from mkdocs import utils
+
+from . import fingerprint
+from .fingerprint import Uncacheable
+from .pagecache import Store, digest
+
+warn = logging.getLogger("catalyst.incremental")  # outside "mkdocs": never fails --strict
+
+# sha256 of the source of each function the hooks replace or rely on (MkDocs 1.6.1, Material 9.8.1).
+EXPECTED = {
+    "mkdocs.commands.build:build":
+        "c476b64474acfaa20c08fdedc074238c6521bf320263065ee7de983ebf2032f9",
+    "mkdocs.commands.build:_build_page":
+        "adcdbd14b236112697cafec9171bd281981f15a776e0d2f941a62e7bffd9a0d5",
+    "mkdocs.commands.build:_populate_page":
+        "31a70ea4caef1e127a9d65a0f346ee322bad00d673ef824d82acf807e61d91c2",
+    "mkdocs.structure.pages:Page.render":
+        "320529348f7a8af152073d0a3ab02960ccce91f9204716144e51b20931983cc6",
+    "material.plugins.blog.plugin:BlogPlugin.on_page_context":
+        "67d8bff0b0c8b97af3b25f48ab1826381297847328d9b6745e5f776294580f77",
+    "material.plugins.blog.plugin:BlogPlugin._render":
+        "bb53ed98e28593c617bac3f98258db37a233142a3c0fb144bcd48a1e50d1d7c4",
+    "material.plugins.blog.structure:Excerpt.render":
+        "6ee38b3efd751ef5996bf852d21008bf7e504476671a6b1b9d5025110899c27a",
+    "material.plugins.search.plugin:SearchPlugin.on_page_context":
+        "33eb62fd1688be4d99a4e7bf8fc51c1be3d37602b63ad5327c9be3abf5dc8d50",
+    "material.plugins.blog.plugin:BlogPlugin._resolve_original":
+        "998e42990b061563f30f8ab00872b8d52195bf9019b4201fce0a6a8db4150ef0",
+    "material.plugins.blog.plugin:BlogPlugin._resolve_views":
+        "2dde02a1697c68df04439874bd8ad4b00b610ace1dfa181947e0a25d2d485e37",
+}
+_original: dict = {}
+_refused: list[str] = []
+
+
+def _resolve(name: str):
+    module, _, path = name.partition(":")
+    value = importlib.import_module(module)
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def source_digest(name: str) -> str:
+    return hashlib.sha256(inspect.getsource(_resolve(name)).encode("utf-8")).hexdigest()
+
+
+def mismatches() -> list[str]:
+    """The functions whose source is not the one the hooks were written against."""
+    out = []
+    for name, expected in EXPECTED.items():
+        try:
+            if source_digest(name) != expected:
+                out.append(name)
+        except (ImportError, AttributeError, OSError, TypeError):
+            out.append(name)
+    return out
+
+
+def install() -> bool:
+    """Put the hooks in place once per process; False (and one warning) if they do not fit."""
+    if _original:
+        return True
+    if _refused:
+        return False
+    differ = mismatches()
+    if differ:
+        _refused.extend(differ)
+        warn.warning(
+            "catalyst: the page cache is off: this MkDocs or Material differs from the one it "
+            "was checked against (%s); every page is built in full", ", ".join(differ)
+        )
+        return False
+    from mkdocs.commands import build
+    from mkdocs.structure.pages import Page
+
+    _original["render"] = Page.render
+    _original["build_page"] = build._build_page
+    Page.render = _render
+    build._build_page = _build_page
+    return True
+
+
+def open_session(plugin, folder) -> Session | None:
+    """A session for one build, if the hooks are in place (see `install`)."""
+    return Session(plugin, folder) if install() else None
+
+
+def _session(config) -> Session | None:
+    plugin = config.plugins.get("catalyst") if config is not None else None
+    return getattr(plugin, "incremental", None)
+
+
+def _render(page, config, files):
+    session = _session(config)
+    if session is None:
+        return _original["render"](page, config, files)
+    return session.render(page, config, files)
+
+
+def _build_page(page, config, doc_files, nav, env, dirty=False, excluded=False):
+    session = _session(config)
+    if session is None or dirty or not session.templates:
+        return _original["build_page"](page, config, doc_files, nav, env, dirty, excluded)
+    return session.build_page(page, config, doc_files, nav, env, excluded)
+
+
+class _Lookups:
+    """The build's Files, recording each lookup a conversion makes (the links it resolves)."""
+
+    def __init__(self, files):
+        self._files = files
+        self.seen: dict[str, list | None] = {}
+        self.other = False
+
+    def get_file_from_path(self, path):
+        file = self._files.get_file_from_path(path)
+        self.seen[path] = _answer(file)
+        return file
+
+    def __getattr__(self, name):
+        self.other = True  # anything but a lookup: the conversion is not cached
+        return getattr(self._files, name)
+
+
+def _answer(file) -> list | None:
+    return None if file is None else [file.src_uri, file.url, file.inclusion.name]
+
+
+class _Records(logging.Handler):
+    """Collects what is logged while a page converts or renders, to replay it on a hit."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records: list[list] = []
+        self._seen: set[int] = set()
+
+    def emit(self, record):
+        if id(record) not in self._seen:
+            self._seen.add(id(record))
+            self.records.append([record.name, record.levelno, record.getMessage()])
+
+    def __enter__(self):
+        for name in ("", "mkdocs"):
+            logging.getLogger(name).addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        for name in ("", "mkdocs"):
+            logging.getLogger(name).removeHandler(self)
+
+
+def _replay(records) -> None:
+    for name, level, message in records:
+        logging.getLogger(name).log(level, message)
+
+
+def _known_handlers(config, plugin) -> bool:
+    """Whether every on_page_context/on_post_page handler is one a cached page may skip."""
+    known = {
+        ("material.plugins.search.plugin", "on_page_context"),
+        ("material.plugins.blog.plugin", "on_page_context"),
+    }
+    for event in ("page_context", "post_page"):
+        for handler in config.plugins.events[event]:
+            owner = getattr(handler, "__self__", None)
+            if owner is plugin:
+                continue
+            if (type(owner).__module__, handler.__name__) not in known:
+                return False
+    return True
+
+
+class Session:
+    """One build's use of the page cache; the catalyst plugin opens it in on_config."""
+
+    def __init__(self, plugin, folder):
+        self.plugin = plugin
+        self.store = Store(folder)
+        self.templates = True  # until on_env has seen the plugins' handlers
+        self.files = self.search = None
+        self.render_global: str | None = None  # once every plugin's on_config has run
+        self.site: str | None = None  # once every page has been read
+        self.blogs: list = []
+
+    # -- Markdown to HTML
+
+    def render(self, page, config, files) -> None:
+        if page.markdown is None:
+            return _original["render"](page, config, files)
+        if self.render_global is None:
+            level = logging.getLogger("mkdocs").getEffectiveLevel()
+            self.render_global = fingerprint.render_key(config, level)
+        key = digest(self.render_global, page.file.src_uri, page.file.url,
+                     page.file.inclusion.name, page.markdown)
+        entry = self.store.get(key)
+        if entry is not None and _lookups_hold(entry[0], files):
+            _restore(page, entry[0], entry[1], files)
+            return
+        lookups = _Lookups(files)
+        with _Records() as records:
+            _original["render"](page, config, lookups)
+        if lookups.other:
+            return
+        self.store.put(key, _conversion(page, lookups, records.records),
+                       page.content.encode("utf-8"))
+
+    # -- the page's template
+
+    def on_env(self, config, files, blogs) -> None:
+        """All pages are read: the nav's titles are final. Excerpts start afresh each time."""
+        self.files = files
+        # Each blog with the ids of its posts and of its views (index, archive, categories).
+        self.blogs = [
+            (blog, {id(p) for p in blog.blog.posts},
+             {id(v) for v in blog._resolve_views(blog.blog)})
+            for blog in blogs if getattr(blog, "blog", None) is not None
+        ]
+        self.templates = _known_handlers(config, self.plugin)
+        self.search = _search_index(config)
+        if self.render_global is None:  # no page was converted
+            level = logging.getLogger("mkdocs").getEffectiveLevel()
+            self.render_global = fingerprint.render_key(config, level)
+        for blog, _, _ in self.blogs:
+            for post in blog.blog.posts:
+                if getattr(post, "excerpt", None) is not None:
+                    _fresh_excerpt(post.excerpt)
+
+    def build_page(self, page, config, doc_files, nav, env, excluded) -> None:
+        original = _original["build_page"]
+        try:
+            if self.site is None:
+                self.site = fingerprint.site_key(config, self.files, nav, self.render_global)
+            key = fingerprint.page_key(self.site, page, excluded, self._blog_view(page))
+        except Uncacheable as why:
+            warn.debug("catalyst: %s not cached: %s", page.file.src_uri, why)
+            return original(page, config, doc_files, nav, env, False, excluded)
+        entry = self.store.get(key)
+        if entry is not None:
+            header, html = entry
+            _replay(header["logs"])
+            if header["written"]:
+                utils.write_file(html, page.file.abs_dest_path)
+            if self.search is not None:
+                self.search.entries.extend(header["search"])
+            self.plugin.page_done()
+            return
+        first = len(self.search.entries) if self.search is not None else 0
+        with _Records() as records:
+            original(page, config, doc_files, nav, env, False, excluded)
+        html = _read(page.file.abs_dest_path)
+        header = {
+            "logs": records.records,
+            "written": html is not None,
+            "search": self.search.entries[first:] if self.search is not None else [],
+        }
+        self.store.put(key, header, html or b"")
+
+    def _blog_view(self, page) -> dict:
+        """What the blog adds to a page: a post's authors and dates, a view's listed posts."""
+        for blog, posts, views in self.blogs:
+            if id(page) in posts:
+                return {"post": fingerprint.post_plain(page)}
+            if id(blog._resolve_original(page)) in views:
+                return {"view": _listing(blog, page)}
+        return {}
+
+    def finish(self) -> None:
+        removed = self.store.sweep()
+        store = self.store
+        logging.getLogger("mkdocs.plugins.catalyst").info(
+            "catalyst: page cache: %d hits, %d misses, %d stored, %d swept",
+            store.hits, store.misses, store.writes, removed,
+        )
+
+
+def _listing(blog, page) -> dict:
+    """The posts a blog index, archive or category page lists (as BlogPlugin._render picks)."""
+    posts, index = page.posts, None
+    if blog._config_pagination(page):
+        index = page.pages.index(page)
+        step = blog._config_pagination_per_page(page)
+        posts = page.posts[index * step:index * step + step]
+    return {
+        "posts": [fingerprint.excerpt_plain(p) for p in posts if p.excerpt],
+        "count": len(page.posts),
+        "index": index,
+        "pages": [p.url for p in page.pages],
+        "blog": fingerprint.plain(blog.config),
+    }
+
+
+def _fresh_excerpt(excerpt) -> None:
+    if getattr(excerpt, "_catalyst_fresh", False):
+        return
+    render = excerpt.render  # Material's, or fastblog's head-only one
+
+    def render_fresh(page, separator):
+        excerpt.md.reset()
+        return render(page, separator)
+
+    excerpt.render = render_fresh
+    excerpt._catalyst_fresh = True
+
+
+def _search_index(config):
+    from material.plugins.search.plugin import SearchPlugin
+
+    for plugin in config.plugins.values():
+        if isinstance(plugin, SearchPlugin) and plugin.config.enabled:
+            return plugin.search_index
+    return None
+
+
+def _lookups_hold(header: dict, files) -> bool:
+    return all(_answer(files.get_file_from_path(p)) == a for p, a in header["lookups"].items())
+
+
+def _conversion(page, lookups: _Lookups, records: list) -> dict:
+    links = page.links_to_anchors
+    return {
+        "title": page._title_from_render,
+        "toc": _toc_tokens(page.toc),
+        "anchors": sorted(page.present_anchor_ids or ()),
+        "links": None if links is None else {f.src_uri: a for f, a in links.items()},
+        "lookups": lookups.seen,
+        "logs": records,
+    }
+
+
+def _restore(page, header: dict, body: bytes, files) -> None:
+    from mkdocs.structure.toc import get_toc
+
+    _replay(header["logs"])
+    page.content = body.decode("utf-8")
+    page.toc = get_toc(header["toc"])
+    page._title_from_render = header["title"]
+    page.present_anchor_ids = set(header["anchors"])
+    links = header["links"]
+    if links is not None:
+        page.links_to_anchors = {files.get_file_from_path(s): a for s, a in links.items()}
+
+
+def _toc_tokens(toc) -> list:
+    return [
+        {"name": a.title, "id": a.id, "level": a.level, "children": _toc_tokens(a.children)}
+        for a in toc
+    ]
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
