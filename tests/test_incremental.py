@@ -164,3 +164,75 @@ def test_incremental_builds_match_clean_builds(tmp_path):
         assert_same_sites(tmp_path / "site", from_scratch(root, tmp_path))
     hits, misses, stored = build(root, tmp_path / "site")
     assert misses == stored == 0
+
+
+# ---------------------------------------------------------------------------- the guards
+
+SMALL = {"posts": 6, "resources": 4, "catalyzers": 2, "issues": 2}
+
+
+def test_the_hooks_fit_the_installed_mkdocs_and_material():
+    """Fails after an upgrade of MkDocs or Material that changes code the hooks replace or
+    rely on: read the new code, then update incremental.EXPECTED."""
+    from catalyst import incremental
+
+    assert incremental.mismatches() == []
+
+
+def run_mkdocs(root: Path, site: Path, prelude: str = "", env: dict | None = None):
+    """`mkdocs build --strict` in a fresh interpreter, after running `prelude` in it."""
+    import os
+    import subprocess
+    import sys
+
+    script = f"{prelude}\nfrom mkdocs.__main__ import cli\ncli()"
+    return subprocess.run(
+        [sys.executable, "-c", script, "build", "--strict", "-f", str(root / "mkdocs.yml"),
+         "-d", str(site)],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+    )
+
+
+def test_on_other_mkdocs_code_the_cache_steps_aside(tmp_path):
+    root = generate(tmp_path / "repo", SMALL)
+    cached = run_mkdocs(root, tmp_path / "cached")
+    assert cached.returncode == 0, cached.stderr
+    shutil.rmtree(root / "build")
+    prelude = (
+        "from catalyst import incremental\n"
+        "incremental.EXPECTED['mkdocs.commands.build:_build_page'] = 'another version'\n"
+    )
+    other = run_mkdocs(root, tmp_path / "other", prelude)
+    assert other.returncode == 0, other.stderr  # a warning, but not one that fails --strict
+    assert "the page cache is off" in other.stderr
+    assert "mkdocs.commands.build:_build_page" in other.stderr
+    assert STATS.search(other.stderr) is None
+    assert not (root / "build/cache/pages").exists()
+    assert_same_sites(tmp_path / "other", tmp_path / "cached")
+
+
+HOOK = '''\
+import os
+
+
+def on_post_page(output, page, config):
+    return output + "<!-- " + os.environ["HOOK_MARK"] + " -->"
+'''
+
+
+def test_with_an_unknown_page_handler_every_page_is_rendered(tmp_path):
+    """A handler of on_post_page (or on_page_context) the cache does not know may depend on
+    anything, so pages are not taken from the cache; their Markdown conversion still is."""
+    root = generate(tmp_path / "repo", SMALL)
+    (root / "hooks.py").write_text(HOOK, encoding="utf-8")
+    with open(root / "mkdocs.yml", "a", encoding="utf-8") as config:
+        config.write("\nhooks:\n  - hooks.py\n")
+    for mark in ("first", "second"):
+        result = run_mkdocs(root, tmp_path / mark, env={"HOOK_MARK": mark})
+        assert result.returncode == 0, result.stderr
+        hits, _, _ = map(int, STATS.search(result.stderr).groups())
+        pages = sorted((tmp_path / mark).rglob("index.html"))
+        assert len(pages) > 10
+        assert all(f"<!-- {mark} -->" in p.read_text(encoding="utf-8") for p in pages)
+    assert hits > 0  # conversions came from the cache

@@ -156,6 +156,18 @@ def build(obj, site_dir: str | None) -> None:
     click.echo(f"Site built in {target} ({time.perf_counter() - started:.1f} s)")
 
 
+@main.command()
+@click.option("-a", "--dev-addr", metavar="IP:PORT",
+              help="Where to serve it (default: mkdocs.yml's dev_addr, 127.0.0.1:8000).")
+@click.option("-o", "--open", "open_browser", is_flag=True, help="Open it in a browser.")
+@click.pass_obj
+def serve(obj, dev_addr: str | None, open_browser: bool) -> None:
+    """Live preview: rebuild on every save, redoing only what the save changed."""
+    from .serve import serve as serve_site
+
+    serve_site(obj["config_file"], dev_addr, open_browser)
+
+
 class Progress:
     """A progress bar on a terminal's stderr, fed by the core's (done, total) callbacks."""
 

@@ -214,6 +214,8 @@ class Session:
         self.render_global: str | None = None  # once every plugin's on_config has run
         self.site: str | None = None  # once every page has been read
         self.blogs: list = []
+        # serve.Written: what the site folder holds already, when the folder outlives builds.
+        self.written = getattr(plugin, "written", None)
 
     # -- Markdown to HTML
 
@@ -242,6 +244,7 @@ class Session:
     def on_env(self, config, files, blogs) -> None:
         """All pages are read: the nav's titles are final. Excerpts start afresh each time."""
         self.files = files
+        self._excerpts: dict[int, dict] = {}  # post id -> what a listing shows of it
         # Each blog with the ids of its posts and of its views (index, archive, categories).
         self.blogs = [
             (blog, {id(p) for p in blog.blog.posts},
@@ -267,26 +270,39 @@ class Session:
         except Uncacheable as why:
             warn.debug("catalyst: %s not cached: %s", page.file.src_uri, why)
             return original(page, config, doc_files, nav, env, False, excluded)
+        path = page.file.abs_dest_path
+        if self.written is not None and self.written.holds(path, key):
+            self.store.keep(key)  # the site folder holds this very page: nothing to do
+            self._done(self.written.search[key])
+            return
         entry = self.store.get(key)
         if entry is not None:
             header, html = entry
             _replay(header["logs"])
             if header["written"]:
-                utils.write_file(html, page.file.abs_dest_path)
-            if self.search is not None:
-                self.search.entries.extend(header["search"])
-            self.plugin.page_done()
+                utils.write_file(html, path)
+            self._done(header["search"], path, key)
             return
         first = len(self.search.entries) if self.search is not None else 0
         with _Records() as records:
             original(page, config, doc_files, nav, env, False, excluded)
-        html = _read(page.file.abs_dest_path)
+        html = _read(path)
         header = {
             "logs": records.records,
             "written": html is not None,
             "search": self.search.entries[first:] if self.search is not None else [],
         }
         self.store.put(key, header, html or b"")
+        if self.written is not None:
+            self.written.remember(path, key, header["search"])
+
+    def _done(self, search: list, path: str | None = None, key: str | None = None) -> None:
+        """A page taken from the cache: its search entries in the index, one more page done."""
+        if self.search is not None:
+            self.search.entries.extend(search)
+        if self.written is not None and path is not None:
+            self.written.remember(path, key, search)
+        self.plugin.page_done()
 
     def _blog_view(self, page) -> dict:
         """What the blog adds to a page: a post's authors and dates, a view's listed posts."""
@@ -294,11 +310,17 @@ class Session:
             if id(page) in posts:
                 return {"post": fingerprint.post_plain(page)}
             if id(blog._resolve_original(page)) in views:
-                return {"view": _listing(blog, page)}
+                return {"view": _listing(blog, page, self._excerpt)}
         return {}
 
+    def _excerpt(self, post) -> dict:
+        if id(post) not in self._excerpts:
+            self._excerpts[id(post)] = fingerprint.excerpt_plain(post)
+        return self._excerpts[id(post)]
+
     def finish(self) -> None:
-        removed = self.store.sweep()
+        # A preview server rebuilds on each save; sweeping is for builds.
+        removed = self.store.sweep() if self.written is None else 0
         store = self.store
         logging.getLogger("mkdocs.plugins.catalyst").info(
             "catalyst: page cache: %d hits, %d misses, %d stored, %d swept",
@@ -306,7 +328,7 @@ class Session:
         )
 
 
-def _listing(blog, page) -> dict:
+def _listing(blog, page, excerpt) -> dict:
     """The posts a blog index, archive or category page lists (as BlogPlugin._render picks)."""
     posts, index = page.posts, None
     if blog._config_pagination(page):
@@ -314,7 +336,7 @@ def _listing(blog, page) -> dict:
         step = blog._config_pagination_per_page(page)
         posts = page.posts[index * step:index * step + step]
     return {
-        "posts": [fingerprint.excerpt_plain(p) for p in posts if p.excerpt],
+        "posts": [excerpt(p) for p in posts if p.excerpt],
         "count": len(page.posts),
         "index": index,
         "pages": [p.url for p in page.pages],

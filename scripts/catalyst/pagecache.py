@@ -71,6 +71,11 @@ class Store:
                 os.utime(path)
         return entry
 
+    def keep(self, key: str) -> None:
+        """Count an entry as used without reading it (its content is known to be in place)."""
+        self.used.add(key)
+        self.hits += 1
+
     def put(self, key: str, header: dict, body: bytes) -> None:
         """Write an entry atomically: a reader sees the whole entry or none."""
         path = self._path(key)

@@ -21,7 +21,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import content, emails, fastblog, incremental
+from . import content, emails, fastblog, incremental, lazyexcerpts, memo
 from .config import PluginConfig, Settings
 from .pages import CATALYZERS_PAGE, ISSUES_PAGE, SitePages
 
@@ -52,6 +52,8 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         # The page cache's session for the build under way (incremental.py), or None.
         self.incremental: incremental.Session | None = None
         self._dirty = False
+        # Under `catalyst serve`, what the site folder already holds (serve.Written).
+        self.written = None
 
     def on_startup(self, *, command, dirty):
         self._dirty = dirty  # `mkdocs serve --dirty` builds changed pages only: no page cache
@@ -69,6 +71,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             raise PluginError(f"the content has {len(errors)} problem(s):\n{listing}")
         self.library = library
         self.site_pages = SitePages(library, self.settings)
+        memo.jinja_env(self.site_pages.env)
         # The emails render (or come from the cache) on the other cores while MkDocs builds
         # the pages on this one; on_post_build collects them.
         months = [issue.month for issue in library.published_issues()]
@@ -78,6 +81,8 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             emails.build_all, self.settings, library, months, jobs=jobs
         )
         background.shutdown(wait=False)
+        # Excerpts make their Markdown parser when first rendered (see lazyexcerpts.py).
+        lazyexcerpts.use(self.config.blog_speedups)
         # Unchanged pages come from the page cache (see incremental.py).
         self.incremental = None
         if self.config.page_cache and not self._dirty:
@@ -149,6 +154,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
                 fastblog.speed_up_excerpts(blog)
         if self.incremental is not None:
             self.incremental.on_env(config, files, fastblog.blog_plugins(config))
+        memo.jinja_env(env)  # compiled templates kept across rebuilds, under catalyst serve
         return env
 
     def on_page_markdown(self, markdown: str, *, page: Page, config, files) -> str:
