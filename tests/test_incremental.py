@@ -173,10 +173,10 @@ SMALL = {"posts": 6, "resources": 4, "catalyzers": 2, "issues": 2}
 
 def test_the_hooks_fit_the_installed_mkdocs_and_material():
     """Fails after an upgrade of MkDocs or Material that changes code the hooks replace or
-    rely on: read the new code, then update incremental.EXPECTED."""
-    from catalyst import incremental
+    rely on: read the new code, then update buildhooks.EXPECTED."""
+    from catalyst import buildhooks
 
-    assert incremental.mismatches() == []
+    assert buildhooks.mismatches() == []
 
 
 def run_mkdocs(root: Path, site: Path, prelude: str = "", env: dict | None = None):
@@ -200,8 +200,8 @@ def test_on_other_mkdocs_code_the_cache_steps_aside(tmp_path):
     assert cached.returncode == 0, cached.stderr
     shutil.rmtree(root / "build")
     prelude = (
-        "from catalyst import incremental\n"
-        "incremental.EXPECTED['mkdocs.commands.build:_build_page'] = 'another version'\n"
+        "from catalyst import buildhooks\n"
+        "buildhooks.EXPECTED['mkdocs.commands.build:_build_page'] = 'another version'\n"
     )
     other = run_mkdocs(root, tmp_path / "other", prelude)
     assert other.returncode == 0, other.stderr  # a warning, but not one that fails --strict

@@ -1,4 +1,4 @@
-"""Incremental builds: guarded hooks that let MkDocs take unchanged pages from the page cache.
+"""Incremental builds: a build's use of the page cache, page by page (`Session`).
 
 MkDocs converts every page's Markdown (`Page.render`) and renders every page's template
 (`mkdocs.commands.build._build_page`) on every build; at ten years of content that is
@@ -14,10 +14,8 @@ everything their output depends on (`fingerprint.py`):
   skipped, which is safe only for the handlers we know (search, blog, catalyst): with any
   other handler of those events, pages are rendered as usual.
 
-The hooks replace MkDocs and Material code we have read, so they are checked at start-up
-against the source of every function they replace or depend on (`EXPECTED`, sha256 of its
-source): on any difference (another MkDocs or Material) they step aside with one warning and
-MkDocs' own code runs. Rendering a blog excerpt is stateful in Material (its Markdown
+The hooks into MkDocs that call a session, and their guard, are in `buildhooks.py`.
+Rendering a blog excerpt is stateful in Material (its Markdown
 instance is reused without a reset, so footnote ids grow from one view to the next);
 while a session is active each excerpt starts from a fresh state, so a page never depends
 on which other pages were rendered before it.
@@ -25,116 +23,22 @@ on which other pages were rendered before it.
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import inspect
+import functools
 import logging
+from pathlib import PurePath
 
 from mkdocs import utils
 
-from . import fingerprint
+from . import buildhooks, fingerprint
 from .fingerprint import Uncacheable
 from .pagecache import Store, digest
 
-warn = logging.getLogger("catalyst.incremental")  # outside "mkdocs": never fails --strict
-
-# sha256 of the source of each function the hooks replace or rely on (MkDocs 1.6.1, Material 9.8.1).
-EXPECTED = {
-    "mkdocs.commands.build:build":
-        "c476b64474acfaa20c08fdedc074238c6521bf320263065ee7de983ebf2032f9",
-    "mkdocs.commands.build:_build_page":
-        "adcdbd14b236112697cafec9171bd281981f15a776e0d2f941a62e7bffd9a0d5",
-    "mkdocs.commands.build:_populate_page":
-        "31a70ea4caef1e127a9d65a0f346ee322bad00d673ef824d82acf807e61d91c2",
-    "mkdocs.structure.pages:Page.render":
-        "320529348f7a8af152073d0a3ab02960ccce91f9204716144e51b20931983cc6",
-    "material.plugins.blog.plugin:BlogPlugin.on_page_context":
-        "67d8bff0b0c8b97af3b25f48ab1826381297847328d9b6745e5f776294580f77",
-    "material.plugins.blog.plugin:BlogPlugin._render":
-        "bb53ed98e28593c617bac3f98258db37a233142a3c0fb144bcd48a1e50d1d7c4",
-    "material.plugins.blog.structure:Excerpt.render":
-        "6ee38b3efd751ef5996bf852d21008bf7e504476671a6b1b9d5025110899c27a",
-    "material.plugins.search.plugin:SearchPlugin.on_page_context":
-        "33eb62fd1688be4d99a4e7bf8fc51c1be3d37602b63ad5327c9be3abf5dc8d50",
-    "material.plugins.blog.plugin:BlogPlugin._resolve_original":
-        "998e42990b061563f30f8ab00872b8d52195bf9019b4201fce0a6a8db4150ef0",
-    "material.plugins.blog.plugin:BlogPlugin._resolve_views":
-        "2dde02a1697c68df04439874bd8ad4b00b610ace1dfa181947e0a25d2d485e37",
-}
-_original: dict = {}
-_refused: list[str] = []
-
-
-def _resolve(name: str):
-    module, _, path = name.partition(":")
-    value = importlib.import_module(module)
-    for part in path.split("."):
-        value = getattr(value, part)
-    return value
-
-
-def source_digest(name: str) -> str:
-    return hashlib.sha256(inspect.getsource(_resolve(name)).encode("utf-8")).hexdigest()
-
-
-def mismatches() -> list[str]:
-    """The functions whose source is not the one the hooks were written against."""
-    out = []
-    for name, expected in EXPECTED.items():
-        try:
-            if source_digest(name) != expected:
-                out.append(name)
-        except (ImportError, AttributeError, OSError, TypeError):
-            out.append(name)
-    return out
-
-
-def install() -> bool:
-    """Put the hooks in place once per process; False (and one warning) if they do not fit."""
-    if _original:
-        return True
-    if _refused:
-        return False
-    differ = mismatches()
-    if differ:
-        _refused.extend(differ)
-        warn.warning(
-            "catalyst: the page cache is off: this MkDocs or Material differs from the one it "
-            "was checked against (%s); every page is built in full", ", ".join(differ)
-        )
-        return False
-    from mkdocs.commands import build
-    from mkdocs.structure.pages import Page
-
-    _original["render"] = Page.render
-    _original["build_page"] = build._build_page
-    Page.render = _render
-    build._build_page = _build_page
-    return True
+log = logging.getLogger("catalyst.incremental")
 
 
 def open_session(plugin, folder) -> Session | None:
-    """A session for one build, if the hooks are in place (see `install`)."""
-    return Session(plugin, folder) if install() else None
-
-
-def _session(config) -> Session | None:
-    plugin = config.plugins.get("catalyst") if config is not None else None
-    return getattr(plugin, "incremental", None)
-
-
-def _render(page, config, files):
-    session = _session(config)
-    if session is None:
-        return _original["render"](page, config, files)
-    return session.render(page, config, files)
-
-
-def _build_page(page, config, doc_files, nav, env, dirty=False, excluded=False):
-    session = _session(config)
-    if session is None or dirty or not session.templates:
-        return _original["build_page"](page, config, doc_files, nav, env, dirty, excluded)
-    return session.build_page(page, config, doc_files, nav, env, excluded)
+    """A session for one build, if the hooks are in place (see buildhooks.install)."""
+    return Session(plugin, folder) if buildhooks.install() else None
 
 
 class _Lookups:
@@ -214,30 +118,40 @@ class Session:
         self.render_global: str | None = None  # once every plugin's on_config has run
         self.site: str | None = None  # once every page has been read
         self.blogs: list = []
-        # serve.Written: what the site folder holds already, when the folder outlives builds.
+        # serve.Written: what the site folder holds already, when the folder outlives builds;
+        # and then the conversions in memory (key -> entry): a site's worth is a few MB.
         self.written = getattr(plugin, "written", None)
+        self.conversions = self.written.conversions if self.written is not None else None
 
     # -- Markdown to HTML
 
     def render(self, page, config, files) -> None:
         if page.markdown is None:
-            return _original["render"](page, config, files)
+            return buildhooks.original("render")(page, config, files)
         if self.render_global is None:
             level = logging.getLogger("mkdocs").getEffectiveLevel()
             self.render_global = fingerprint.render_key(config, level)
         key = digest(self.render_global, page.file.src_uri, page.file.url,
                      page.file.inclusion.name, page.markdown)
-        entry = self.store.get(key)
+        entry = self.conversions.get(key) if self.conversions is not None else None
+        if entry is None:
+            entry = self.store.get(key)
+        else:
+            self.store.keep(key)
         if entry is not None and _lookups_hold(entry[0], files):
             _restore(page, entry[0], entry[1], files)
+            if self.conversions is not None:
+                self.conversions[key] = entry
             return
         lookups = _Lookups(files)
         with _Records() as records:
-            _original["render"](page, config, lookups)
+            buildhooks.original("render")(page, config, lookups)
         if lookups.other:
             return
-        self.store.put(key, _conversion(page, lookups, records.records),
-                       page.content.encode("utf-8"))
+        entry = (_conversion(page, lookups, records.records), page.content.encode("utf-8"))
+        self.store.put(key, *entry)
+        if self.conversions is not None:
+            self.conversions[key] = entry
 
     # -- the page's template
 
@@ -245,6 +159,7 @@ class Session:
         """All pages are read: the nav's titles are final. Excerpts start afresh each time."""
         self.files = files
         self._excerpts: dict[int, dict] = {}  # post id -> what a listing shows of it
+        self._blog_configs: dict[int, dict] = {}
         # Each blog with the ids of its posts and of its views (index, archive, categories).
         self.blogs = [
             (blog, {id(p) for p in blog.blog.posts},
@@ -262,13 +177,13 @@ class Session:
                     _fresh_excerpt(post.excerpt)
 
     def build_page(self, page, config, doc_files, nav, env, excluded) -> None:
-        original = _original["build_page"]
+        original = buildhooks.original("build_page")
         try:
             if self.site is None:
                 self.site = fingerprint.site_key(config, self.files, nav, self.render_global)
             key = fingerprint.page_key(self.site, page, excluded, self._blog_view(page))
         except Uncacheable as why:
-            warn.debug("catalyst: %s not cached: %s", page.file.src_uri, why)
+            log.debug("catalyst: %s not cached: %s", page.file.src_uri, why)
             return original(page, config, doc_files, nav, env, False, excluded)
         path = page.file.abs_dest_path
         if self.written is not None and self.written.holds(path, key):
@@ -310,7 +225,10 @@ class Session:
             if id(page) in posts:
                 return {"post": fingerprint.post_plain(page)}
             if id(blog._resolve_original(page)) in views:
-                return {"view": _listing(blog, page, self._excerpt)}
+                if id(blog) not in self._blog_configs:
+                    self._blog_configs[id(blog)] = fingerprint.plain(blog.config)
+                view = _listing(blog, page, self._excerpt)
+                return {"view": view, "blog": self._blog_configs[id(blog)]}
         return {}
 
     def _excerpt(self, post) -> dict:
@@ -319,8 +237,11 @@ class Session:
         return self._excerpts[id(post)]
 
     def finish(self) -> None:
-        # A preview server rebuilds on each save; sweeping is for builds.
+        # A preview server rebuilds on each save: it forgets what this build did not use;
+        # sweeping the folder is for builds.
         removed = self.store.sweep() if self.written is None else 0
+        if self.written is not None:
+            self.written.forget_all_but(self.store.used)
         store = self.store
         logging.getLogger("mkdocs.plugins.catalyst").info(
             "catalyst: page cache: %d hits, %d misses, %d stored, %d swept",
@@ -340,7 +261,6 @@ def _listing(blog, page, excerpt) -> dict:
         "count": len(page.posts),
         "index": index,
         "pages": [p.url for p in page.pages],
-        "blog": fingerprint.plain(blog.config),
     }
 
 
@@ -367,7 +287,13 @@ def _search_index(config):
 
 
 def _lookups_hold(header: dict, files) -> bool:
-    return all(_answer(files.get_file_from_path(p)) == a for p, a in header["lookups"].items())
+    known = files.src_uris  # what get_file_from_path looks in, by normalised path
+    return all(_answer(known.get(_normal(p))) == a for p, a in header["lookups"].items())
+
+
+@functools.lru_cache(maxsize=65536)
+def _normal(path: str) -> str:
+    return PurePath(path).as_posix()  # as Files.get_file_from_path normalises it
 
 
 def _conversion(page, lookups: _Lookups, records: list) -> dict:

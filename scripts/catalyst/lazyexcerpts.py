@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from copy import copy
 
-from .incremental import source_digest
+from .buildhooks import source_digest
 
 log = logging.getLogger("catalyst.lazyexcerpts")
 

@@ -37,7 +37,7 @@ class MemoryBytecodeCache(jinja2.bccache.BytecodeCache):
 
 
 class _YamlMemo:
-    """The `yaml` module as Material's blog uses it, with `load` remembered by text."""
+    """The `yaml` module as a module uses it, with `load` remembered by text and loader."""
 
     def __init__(self, module):
         self._module = module
@@ -49,7 +49,7 @@ class _YamlMemo:
     def load(self, stream, Loader):  # noqa: N803 - yaml's own argument name
         if not isinstance(stream, str):
             return self._module.load(stream, Loader)
-        return copy.deepcopy(self._load(stream, Loader))  # posts change their own meta
+        return copy.deepcopy(self._load(stream, Loader))  # pages change their own meta
 
     def __getattr__(self, name):
         return getattr(self._module, name)
@@ -118,12 +118,24 @@ def install() -> None:
     _BYTECODE = MemoryBytecodeCache()
     from material.plugins.blog import plugin as blog_plugin
     from material.plugins.blog import structure as blog_structure
+    from mkdocs.utils import meta
 
     from . import content, emails
 
     blog_structure.yaml = _YamlMemo(blog_structure.yaml)
+    meta.yaml = _YamlMemo(meta.yaml)  # every other page's front matter, as MkDocs reads it
     blog_plugin.readtime = functools.lru_cache(maxsize=None)(blog_plugin.readtime)
     content.read_document = _file_memo(content.read_document)
+    shown = content.Loader.shown
+    names: dict = {}  # (path, project root) -> the path as editors see it (resolves links)
+
+    def shown_once(self, path):
+        key = (str(path), str(self.settings.root))
+        if key not in names:
+            names[key] = shown(self, path)
+        return names[key]
+
+    content.Loader.shown = shown_once
     # The blog rewrites its generated view sources, and we the emails' site copies, on every
     # build: a file that would get the same bytes is left as it is.
     save = blog_plugin.BlogPlugin._save_to_file

@@ -35,6 +35,8 @@ class Written:
     def __init__(self):
         self.keys: dict[str, str] = {}
         self.search: dict[str, list] = {}
+        self.conversions: dict[str, tuple] = {}  # the page cache's, kept in memory
+        self.outputs: set[str] = set()  # the files of the last build
 
     def holds(self, path: str, key: str) -> bool:
         return self.keys.get(path) == key and os.path.exists(path)
@@ -43,9 +45,14 @@ class Written:
         self.keys[path] = key
         self.search[key] = search
 
+    def forget_all_but(self, used: set[str]) -> None:
+        """Keep what the last build used, so memory holds one site's worth, not a history."""
+        self.search = {k: v for k, v in self.search.items() if k in used}
+        self.conversions = {k: v for k, v in self.conversions.items() if k in used}
+
 
 @contextlib.contextmanager
-def _no_clean(site_dir: str):
+def _no_clean(site_dir: str, written: Written):
     """Keep the site folder during a build; afterwards remove what the build did not produce
     (files older than the build that no file of the build is written to)."""
     from mkdocs import utils
@@ -64,7 +71,10 @@ def _no_clean(site_dir: str):
         yield built
     finally:
         utils.clean_directory, Files.copy_static_files = clean, copy_static
-    _remove_stale(Path(site_dir), started, built.get("outputs", set()))
+    outputs = built.get("outputs", set())
+    if outputs != written.outputs:  # with the same files, every other output was rewritten
+        _remove_stale(Path(site_dir), started, outputs)
+    written.outputs = outputs
 
 
 def _remove_stale(site: Path, started: float, outputs: set[str]) -> None:
@@ -107,7 +117,7 @@ class Builder:
         catalyst = config.plugins.get("catalyst")
         if catalyst is not None:
             catalyst.written = self.written
-        with _no_clean(self.site_dir) as built:
+        with _no_clean(self.site_dir, self.written) as built:
             build(config, serve_url=self.serve_url)
             built["outputs"] = {
                 f.abs_dest_path for f in (catalyst._files if catalyst is not None else [])
