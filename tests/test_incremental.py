@@ -236,3 +236,43 @@ def test_with_an_unknown_page_handler_every_page_is_rendered(tmp_path):
         assert len(pages) > 10
         assert all(f"<!-- {mark} -->" in p.read_text(encoding="utf-8") for p in pages)
     assert hits > 0  # conversions came from the cache
+
+
+MARKDOWN_HOOK = '''\
+import os
+
+
+def on_page_markdown(markdown, page, config, files):
+    return markdown.replace("Devin", os.environ["HOOK_WORD"])
+'''
+
+
+def test_hooks_and_local_plugins_are_part_of_the_key(tmp_path):
+    """A hook file (or a plugin that is no installed package) is keyed by its source: editing it
+    renders every page again; what it does to a page's Markdown is keyed by that Markdown."""
+    root = generate(tmp_path / "repo", SMALL)
+    hook = root / "hooks.py"
+    hook.write_text(MARKDOWN_HOOK, encoding="utf-8")
+    with open(root / "mkdocs.yml", "a", encoding="utf-8") as config:
+        config.write("\nhooks:\n  - hooks.py\n")
+    with open(root / "content/index.md", "a", encoding="utf-8") as home_page:
+        home_page.write("\nBy Devin.\n")
+
+    def home(site: Path) -> str:
+        return (site / "index.html").read_text(encoding="utf-8")
+
+    first = run_mkdocs(root, tmp_path / "first", env={"HOOK_WORD": "Ada"})
+    assert first.returncode == 0, first.stderr
+    assert "By Ada." in home(tmp_path / "first")
+    second = run_mkdocs(root, tmp_path / "second", env={"HOOK_WORD": "Grace"})
+    assert second.returncode == 0, second.stderr
+    assert "By Grace." in home(tmp_path / "second")
+    hits, _, _ = map(int, STATS.search(second.stderr).groups())
+    assert hits > 0
+    hook.write_text(MARKDOWN_HOOK + "\n# edited\n", encoding="utf-8")
+    third = run_mkdocs(root, tmp_path / "third", env={"HOOK_WORD": "Grace"})
+    assert third.returncode == 0, third.stderr
+    assert_same_sites(tmp_path / "third", tmp_path / "second")
+    _, misses, _ = map(int, STATS.search(third.stderr).groups())
+    pages = len(list((tmp_path / "third").rglob("index.html")))
+    assert misses >= pages  # every page's HTML rendered again after the hook changed

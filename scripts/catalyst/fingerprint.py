@@ -28,6 +28,7 @@ import functools
 import hashlib
 import json
 import sys
+import types
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +38,13 @@ from .pagecache import digest
 # Configuration keys that do not change any page: where the build writes, and serve's watch list.
 IGNORED_CONFIG = {"site_dir", "watch", "dev_addr"}
 LIBRARIES = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pygments")
+# Where the modules of this project's plugins and extensions come from; any other module's
+# distribution is looked up (importlib's packages_distributions reads every installed RECORD).
+KNOWN_DISTRIBUTIONS = {
+    "markdown": ["markdown"], "pymdownx": ["pymdown-extensions"], "mkdocs": ["mkdocs"],
+    "material": ["mkdocs-material"], "mkdocs_rss_plugin": ["mkdocs-rss-plugin"],
+    "catalyst": ["catalyst"],
+}
 
 
 class Uncacheable(Exception):
@@ -62,6 +70,8 @@ def plain(value, depth: int = 0):
         return sorted((plain(v, depth + 1) for v in value), key=repr)
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, types.ModuleType):  # a hook file: its name and source
+        return ["module", value.__name__, _source(value)]
     if isinstance(value, functools.partial):
         return ["partial", plain(value.func), plain(value.args), plain(value.keywords)]
     if callable(value) and hasattr(value, "__qualname__"):
@@ -138,13 +148,23 @@ def _distributions() -> Mapping[str, list[str]]:
 
 
 def module_versions(modules) -> dict:
-    """The installed version of the distribution each module comes from (extensions, plugins)."""
+    """The installed version of the distribution each module comes from (extensions, plugins),
+    or the digest of its source when it comes from none (a plugin in the project)."""
     out = {}
     for module in modules:
         top = module.split(".", 1)[0]
-        names = _distributions().get(top, [])
-        out[module] = [f"{n}=={_version(n)}" for n in sorted(set(names))]
+        names = KNOWN_DISTRIBUTIONS.get(top) or _distributions().get(top, [])
+        versions = [f"{n}=={_version(n)}" for n in sorted(set(names))]
+        out[module] = versions or [_source(sys.modules.get(module))]
     return out
+
+
+def _source(module) -> str:
+    path = getattr(module, "__file__", None)
+    try:
+        return digest(Path(path).read_bytes()) if path else "-"
+    except OSError:
+        return "-"
 
 
 def _extension_modules(config) -> list[str]:
@@ -196,8 +216,8 @@ def config_plain(config) -> dict:
     for key, value in config.items():
         if key in IGNORED_CONFIG:
             continue
-        if key == "plugins":
-            value = {name: plugin.config for name, plugin in value.items()}
+        if key == "plugins":  # hook files are plugins too, as modules
+            value = {name: getattr(plugin, "config", plugin) for name, plugin in value.items()}
         elif key == "theme":
             value = {"name": value.name, "dirs": value.dirs, "vars": dict(value.items()),
                      "static_templates": sorted(value.static_templates)}
@@ -207,7 +227,8 @@ def config_plain(config) -> dict:
 
 def site_key(config, files, nav, render: str) -> str:
     """What every page's HTML shares; computed once per build, after every page is read."""
-    plugins = [type(p).__module__ for p in config.plugins.values()]
+    plugins = [p.__name__ if isinstance(p, types.ModuleType) else type(p).__module__
+               for p in config.plugins.values()]
     inputs = {
         "render": render,
         "config": config_plain(config),
