@@ -4,7 +4,9 @@ Material's blog plugin makes an `Excerpt` for every post as the post is read, an
 builds a Markdown parser with every extension: a thousand parsers for a thousand posts,
 about a second at that size. A build whose blog pages all come from the page cache renders
 no excerpt at all, so it needs none of them. `LazyExcerpt` is Material's `Excerpt` with the
-parser made on first use, from the same configuration and file list; the HTML is the same.
+parser (and the copy of the configuration it is made from) made on first use, from the same
+configuration and file list, which nothing changes between a post being read and its excerpt
+being rendered; the HTML is the same.
 
 It replaces Material's code, so it is applied only while the source of what it copies
 (`Excerpt.__init__` and the `_patch` it calls) is the one it was written from; otherwise
@@ -73,13 +75,14 @@ def _lazy_class(excerpt_class):
             self.authors = []
             self.categories = []
             self.more = None
-            self._parser_inputs = (_patch(config), files)
+            self._parser_inputs = (config, files)
 
         @property
         def md(self):
             parser = self.__dict__.get("_md")
             if parser is None:
                 config, files = self._parser_inputs
+                config = _patch(config)
                 parser = Markdown(
                     extensions=config.markdown_extensions,
                     extension_configs=config.mdx_configs,
