@@ -446,6 +446,7 @@ def _css_problems(css: str, url_problem, where: str) -> list[str]:
 # Fields that are Markdown (schema.field, as the schema marks them); every other text field is
 # plain text, shown as typed. A file's body is Markdown too.
 from catalyst.content.schema import MARKDOWN_FIELDS  # noqa: E402
+
 URL_FIELDS = frozenset({"url", "image", "photo", "avatar"})
 # Identifiers checked by the model (slugs, kinds, months, references), what the loader fills
 # in, and what is not text at all.
