@@ -35,7 +35,7 @@ def _slug(value: str) -> str:
     return value
 
 
-def _zone(value: str) -> str:
+def zone_name(value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -56,7 +56,7 @@ Markdown = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 Month = Annotated[str, AfterValidator(_month)]
 Url = Annotated[str, AfterValidator(_url)]
 Slug = Annotated[str, AfterValidator(_slug)]
-TimeZone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_zone)]
+TimeZone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(zone_name)]
 # An image is a path inside content/ (e.g. `assets/images/x.png`) or an absolute URL.
 ImagePath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
