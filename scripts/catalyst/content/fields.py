@@ -5,6 +5,8 @@ time zones) and the strict base every front-matter model shares. No I/O happens 
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
 import typing
 import zoneinfo
@@ -35,14 +37,20 @@ def _slug(value: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def zone_name(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    """An IANA time zone's name, as the tz database spells it."""
+    if value not in _zones():
+        close = difflib.get_close_matches(value, sorted(_zones()), n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(
-            f"{value!r} is not a time zone: write its IANA name, e.g. America/Los_Angeles, "
-            "America/New_York, Europe/London"
-        ) from None
+            f"{value!r} is not a time zone{hint}: write its IANA name, e.g. "
+            "America/Los_Angeles, America/New_York, Europe/London"
+        )
     return value
 
 
