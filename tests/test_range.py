@@ -410,3 +410,47 @@ def test_the_schema_modules_stay_small():
                  "validation.py"):
         lines = (package / name).read_text(encoding="utf-8").count("\n")
         assert lines < 400, (name, lines)
+
+
+@pytest.mark.parametrize("kind", ["resource", "catalyzer", "issue"])
+def test_a_slug_in_front_matter_stays_an_error(project, kind):
+    path = {
+        "resource": project / "content/resources/leading-the-way-to-trust-and-connectedness.md",
+        "catalyzer": project / "content/catalyzers/contessa-orr.md",
+        "issue": project / "issues/2023-06.md",
+    }[kind]
+    path.write_text(path.read_text(encoding="utf-8").replace("---\n", "---\nslug: x\n", 1),
+                    encoding="utf-8")
+    result = run(project, "check", "--quiet")
+    assert result.exit_code == 1
+    shown = path.relative_to(project).as_posix()
+    assert [line for line in result.stdout.splitlines() if line.startswith(shown)] == [
+        f"{shown}:2: error: slug: not a front-matter field here: Catalyst fills it in from the "
+        "file's name; remove it"
+        if kind != "issue"
+        else f"{shown}:2: error: unknown field 'slug' (allowed: draft, greeting, month, "
+        "preview_text, sections, send_at, sign_off, signature, subject, title)"
+    ]
+
+
+# ---------------------------------------------------------------------------- in a browser
+
+
+@pytest.mark.parametrize("width", [375, 600])
+def test_each_image_shows_at_its_intended_size_at_every_width(november, chromium, width):
+    """On a phone only images as wide as the column fill it; the catalyzer's photo stays
+    120 px and the partner's logo 200 px (the issue was a 160 px photo stretched to 343)."""
+    from catalyst.email import browser
+
+    shown = browser.open_email(chromium, november.email.html, november.settings, width)
+    try:
+        sizes = shown.evaluate(
+            "[...document.images].map(i => [i.alt, i.getBoundingClientRect().width,"
+            " i.complete && i.naturalWidth > 0])"
+        )
+    finally:
+        shown.close()
+    widths = {alt: size for alt, size, _ in sizes}
+    assert all(loaded for *_, loaded in sizes), sizes
+    assert widths["Maya Rivera standing in her school's courtyard"] == 120
+    assert widths["The Design39 Campus logo"] == 200
