@@ -56,7 +56,7 @@ CASES = [
         "resources/resource_unknown_kind.md",
         3,
         "kind: 'vidoe' is not one of 'blog-post', 'video', 'podcast', 'article', 'report', "
-        "'book', 'tool', 'event' or 'webinar'",
+        "'book', 'tool', 'event', 'webinar' or 'recording'",
     ),
     (
         "resources/resource_with_url_and_post.md",
@@ -99,8 +99,9 @@ CASES = [
     (
         "resources/resource_unknown_field.md",
         6,
-        "unknown field 'sumary', did you mean 'summary'? (allowed: date, draft, image, "
-        "image_alt, kind, location, post, quote, starts, summary, tags, title, url)",
+        "unknown field 'sumary', did you mean 'summary'? (allowed: date, draft, ends, image, "
+        "image_alt, kind, location, note, online, post, quote, registration, starts, summary, "
+        "tags, timezone, title, url)",
     ),
     ("catalyzers/catalyzer_missing_name.md", 1, "name: required field missing"),
     (
@@ -134,7 +135,7 @@ CASES = [
         "issues/issue_with_unknown_section_kind.md",
         7,
         "sections[0].kind: 'poll' is not one of "
-        "'announcement', 'story', 'resources', 'highlights', 'catalyzer'",
+        "'announcement', 'story', 'resources', 'highlights', 'catalyzer', 'job', 'survey'",
     ),
     ("issues/issue_section_missing_field.md", 7, "sections[0].text: required field missing"),
     (

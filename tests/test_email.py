@@ -639,7 +639,7 @@ def test_highlights_and_an_event_render_by_their_kind(project):
     built = build_from(project, cache=False)
     event = built.soup.find("a", string="Summer institute").find_parent("div")
     assert event.select_one("p.kind").get_text() == "EVENT"
-    assert event.select_one("p.meta").get_text() == "Monday 10 July 2023, 09:00 · San Diego, CA"
+    assert event.select_one("p.meta").get_text() == "Mon, Jul 10, 9:00 AM UTC−4 · San Diego, CA"
     assert event.find("blockquote").get_text(strip=True) == "Come build with us."
     highlights = built.soup.find("h2", string="From our partners").parent
     assert highlights.find("h3").get_text() == "Design39"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from click.testing import CliRunner
 
@@ -10,9 +12,15 @@ from catalyst.content.scaffold import bounded_slug
 from catalyst.content.schema import slugify
 from conftest import mkdocs_build
 
+# The commands run on 2023-06-20 (SOURCE_DATE_EPOCH): "the month after the latest issue" is
+# then July 2023, whatever the clock says.
+JUNE_20 = str(int(dt.datetime(2023, 6, 20, 12, tzinfo=dt.UTC).timestamp()))
 
-def run(project, *args):
-    return CliRunner().invoke(main, ["-f", str(project / "mkdocs.yml"), *args])
+
+def run(project, *args, when: str = JUNE_20):
+    return CliRunner().invoke(
+        main, ["-f", str(project / "mkdocs.yml"), *args], env={"SOURCE_DATE_EPOCH": when}
+    )
 
 
 @pytest.mark.parametrize(
@@ -162,3 +170,100 @@ def test_bounded_slug_keeps_short_titles_whole_and_cuts_long_words():
     assert bounded_slug("Teams that learn") == "teams-that-learn"
     assert bounded_slug("x" * 300) == "x" * 80
     assert len(bounded_slug("word " * 100)) <= 80
+
+
+# ---------------------------------------------------------------------------- the range (issue 13)
+
+
+def _library(**issues):
+    """A Library holding issues by month; `True` marks a draft."""
+    from catalyst.content.library import Library
+    from catalyst.content.schema import Issue
+
+    library = Library()
+    for month, draft in issues.items():
+        month = month.removeprefix("m").replace("_", "-")
+        library.issues[month] = Issue(month=month, subject="S", preview_text="P", title="T",
+                                      draft=draft)
+    return library
+
+
+@pytest.mark.parametrize(
+    ("issues", "today", "proposed"),
+    [
+        ({"m2024_10": False}, dt.date(2024, 10, 20), "2024-11"),  # the month after the latest
+        ({"m2024_10": False, "m2024_11": True}, dt.date(2024, 10, 20), "2024-12"),  # draft: next
+        ({"m2024_10": False, "m2025_03": True}, dt.date(2024, 10, 20), "2024-11"),  # not the draft
+        ({"m2019_06": False}, dt.date(2024, 10, 20), "2024-10"),  # years ago: this month
+        ({}, dt.date(2024, 10, 20), "2024-10"),  # no issue yet
+        ({"m2024_12": False}, dt.date(2024, 12, 31), "2025-01"),  # over the year's end
+    ],
+    ids=["after-latest", "skips-a-started-draft", "ignores-later-drafts", "long-past",
+         "none", "year-end"],
+)
+def test_a_new_issue_proposes_the_month_after_the_latest_published_one(issues, today, proposed):
+    from catalyst.content.scaffold import next_month
+
+    assert next_month(_library(**issues), today) == proposed
+
+
+def test_a_new_issue_after_a_long_pause_is_for_this_month(project):
+    november = str(int(dt.datetime(2024, 11, 3, tzinfo=dt.UTC).timestamp()))
+    result = run(project, "new", "issue", when=november)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "issues/2024-11.md"
+
+
+@pytest.mark.parametrize("kind", ["post", "resource"])
+def test_new_takes_a_date_for_posts_and_resources(project, kind):
+    result = run(project, "new", kind, "--title", "Dated one", "--date", "2023-05-04")
+    assert result.exit_code == 0, result.output
+    text = (project / result.stdout.strip()).read_text()
+    assert "date: 2023-05-04\n" in text
+    assert run(project, "check").exit_code == 0
+
+
+def test_a_new_event_scaffolds_its_times_place_and_registration(project):
+    import yaml
+
+    result = run(project, "new", "resource", "--title", "Design summit", "--kind", "event")
+    assert result.exit_code == 0, result.output
+    path = project / "content/resources/design-summit.md"
+    meta = yaml.safe_load(path.read_text().split("---")[1])
+    assert {"starts", "ends", "timezone", "location", "registration"} <= meta.keys()
+    assert meta["draft"] is True
+    checked = run(project, "check")
+    assert checked.exit_code == 0, checked.output
+    # Each placeholder is listed at its own line, by field.
+    lines = path.read_text().splitlines()
+    for field in ("starts", "ends", "timezone", "location"):
+        line = next(n for n, text in enumerate(lines, 1) if text.startswith(f"{field}:"))
+        assert f"design-summit.md:{line}: warning: {field}: placeholder:" in checked.stdout
+
+
+def test_a_complete_new_event_is_ready_and_reads_in_its_zone(project):
+    result = run(project, "new", "resource", "--title", "Winter webinar", "--kind", "webinar",
+                 "--url", "https://learner-centered.net/webinar", "--summary", "An hour on teams.",
+                 "--starts", "2023-07-11T09:00", "--ends", "2023-07-11T10:30",
+                 "--timezone", "America/Chicago", "--location", "Online",
+                 "--registration", "https://learner-centered.net/register")
+    assert result.exit_code == 0, result.output
+    text = (project / "content/resources/winter-webinar.md").read_text()
+    assert "draft" not in text
+    from catalyst.content import loader
+    from catalyst.content.events import resource_when
+    from catalyst.settings import load_settings
+
+    library, problems = loader.load(load_settings(project / "mkdocs.yml"))
+    assert not [p for p in problems if p.level == "error"]
+    assert resource_when(library.resources["winter-webinar"]) == (
+        "Tue, Jul 11, 9:00 AM \u2013 10:30 AM CT"
+    )
+
+
+def test_new_refuses_a_time_zone_that_does_not_exist(project):
+    result = run(project, "new", "resource", "--title", "Summit", "--kind", "event",
+                 "--timezone", "Pacific Time")
+    assert result.exit_code != 0
+    assert "--timezone: 'Pacific Time' is not a time zone" in result.output
+    assert not (project / "content/resources/summit.md").exists()

@@ -110,6 +110,10 @@ def check(obj, external: bool, release: bool, quiet: bool, verbose: bool) -> Non
     sys.exit(1 if errors else 0)
 
 
+# What `new --starts/--ends` read: a local time, or one with its offset.
+_TIMES = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S%z"]
+
+
 @main.command()
 @click.argument("kind", type=click.Choice(["post", "resource", "catalyzer", "issue"]))
 @click.option("--title", help="Title (post, resource, issue).")
@@ -127,6 +131,13 @@ def check(obj, external: bool, release: bool, quiet: bool, verbose: bool) -> Non
 @click.option("--month", help="YYYY-MM: the catalyzer's or the issue's month.")
 @click.option("--subject", help="The issue's subject line.")
 @click.option("--preview-text", help="The issue's preview text.")
+@click.option("--date", type=click.DateTime(["%Y-%m-%d"]),
+              help="YYYY-MM-DD: a post's or resource's date.")
+@click.option("--starts", type=click.DateTime(_TIMES),
+              help="An event's start, e.g. 2024-12-10T09:00.")
+@click.option("--ends", type=click.DateTime(_TIMES), help="An event's end, e.g. 2024-12-10T15:00.")
+@click.option("--timezone", help="An event's IANA time zone, e.g. America/Los_Angeles.")
+@click.option("--registration", help="An event's registration link.")
 @click.pass_obj
 def new(obj, kind: str, resource_kind: str | None, **values) -> None:
     """Scaffold a new KIND file with valid front matter and print its path.
@@ -139,6 +150,8 @@ def new(obj, kind: str, resource_kind: str | None, **values) -> None:
 
     settings = _settings(obj["config_file"])
     values["kind"] = resource_kind
+    if values.get("date"):
+        values["date"] = values["date"].date()
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if interactive:
         for field in scaffold.FIELDS[kind]:

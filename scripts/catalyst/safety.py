@@ -443,10 +443,10 @@ def _css_problems(css: str, url_problem, where: str) -> list[str]:
 
 # ---------------------------------------------------------------------------- catalyst check
 
-# Fields that are Markdown (schema.field); every other text field is plain text, shown as
-# typed. A file's body is Markdown too.
-MARKDOWN_FIELDS = frozenset({"Announcement.text", "Story.body", "ResourcesSection.intro",
-                             "CatalyzerSection.intro", "Resource.summary"})
+# Fields that are Markdown (schema.field, as the schema marks them); every other text field is
+# plain text, shown as typed. A file's body is Markdown too.
+from catalyst.content.schema import MARKDOWN_FIELDS  # noqa: E402
+
 URL_FIELDS = frozenset({"url", "image", "photo", "avatar"})
 # Identifiers checked by the model (slugs, kinds, months, references), what the loader fills
 # in, and what is not text at all.

@@ -104,3 +104,8 @@ def web_copy(month: str) -> str:
     page, written after the build."""
     return f"{ISSUES_DIR}/{month}/email.html"
 
+
+
+def event_calendar(slug: str) -> str:
+    """An event resource's iCalendar file, from the site's top (site.calendar writes it)."""
+    return f"{RESOURCES_DIR}/{slug}.ics"

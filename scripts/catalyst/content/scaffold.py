@@ -15,7 +15,9 @@ import yaml
 
 from catalyst import urls
 from catalyst.content import safeyaml
+from catalyst.content.fields import zone_name
 from catalyst.content.library import Library
+from catalyst.content.publishing import build_now
 from catalyst.content.schema import RESOURCE_KINDS, SLUG_MAX, slugify
 from catalyst.errors import ScaffoldError
 from catalyst.files import write_atomic
@@ -30,6 +32,8 @@ RESERVED_SLUGS = frozenset({"index"})
 FIELDS = {
     "post": ("title", "description", "author", "category"),
     "resource": ("title", "kind", "summary", "url"),
+    # What `--kind event` (or webinar) asks for besides.
+    "event": ("starts", "ends", "timezone", "location", "registration"),
     "catalyzer": ("name", "role", "location", "month"),
     "issue": ("month", "title", "subject", "preview_text"),
 }
@@ -47,19 +51,33 @@ def todo(what: str) -> str:
     return f"{PLACEHOLDER} {what}"
 
 
+def _after(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+    return f"{year:04d}-{number:02d}"
+
+
 def next_month(library: Library, today: dt.date | None = None) -> str:
-    """The month after the latest issue (or this month when there is none)."""
-    months = sorted(library.issues)
-    if not months:
-        today = today or dt.date.today()
-        return f"{today:%Y-%m}"
-    year, month = int(months[-1][:4]), int(months[-1][5:7])
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return f"{year:04d}-{month:02d}"
+    """The month a new issue is for: the one after the latest issue that is not a draft, or
+    this month when that one is past (or there is none); a month with a file already (a draft
+    started earlier) is skipped."""
+    today = today or build_now().date()
+    current = f"{today:%Y-%m}"
+    published = sorted(m for m, issue in library.issues.items() if not issue.draft)
+    month = _after(published[-1]) if published else current
+    month = max(month, current)
+    while month in library.issues:
+        month = _after(month)
+    return month
 
 
-def _front_matter(meta: dict, body: str) -> str:
+def _front_matter(meta: dict, body: str, notes: dict[str, str] | None = None) -> str:
+    """The file's text; `notes` are comments put after a top-level key's line."""
     text = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=96)
+    lines = text.splitlines()
+    for key, note in (notes or {}).items():
+        lines = [f"{line}  # {note}" if line.startswith(f"{key}:") else line for line in lines]
+    text = "\n".join(lines) + "\n"
     return f"---\n{text}---\n\n{body.strip()}\n"
 
 
@@ -72,6 +90,11 @@ def plan(kind: str, values: dict, library: Library, settings: Settings) -> NewFi
             raise ScaffoldError(f"{option} must be one line of text, without control characters")
     if values.get("month") and not urls.MONTH.match(values["month"]):
         raise ScaffoldError(f"--month {values['month']!r} is not a month written YYYY-MM")
+    if values.get("timezone"):
+        try:
+            zone_name(values["timezone"])
+        except ValueError as error:
+            raise ScaffoldError(f"--timezone: {error}") from None
     if kind == "post":
         new = _post(values, settings)
     elif kind == "resource":
@@ -122,7 +145,7 @@ def _post(values: dict, settings: Settings) -> NewFile:
             f"--category {values['category']!r} is not one of the blog's categories_allowed "
             f"(mkdocs.yml): {', '.join(allowed)}"
         )
-    today = values.get("date") or dt.date.today()
+    today = values.get("date") or build_now().date()
     meta = {
         "date": today,
         "authors": [values.get("author") or _first_author(settings)],
@@ -169,11 +192,44 @@ def _resource(values: dict, settings: Settings) -> NewFile:
     else:
         meta["url"] = "https://example.org/TODO"
         draft = True
-    meta["date"] = values.get("date") or dt.date.today()
+    meta["date"] = values.get("date") or build_now().date()
+    notes: dict[str, str] = {}
+    if kind in EVENT_KINDS:
+        draft = _event(values, meta, notes) or draft
     if draft:
         meta["draft"] = True
     path = settings.docs_dir / urls.RESOURCES_DIR / f"{slug}.md"
-    return NewFile(path, _front_matter(meta, ""), draft)
+    return NewFile(path, _front_matter(meta, "", notes), draft)
+
+
+EVENT_KINDS = ("event", "webinar")
+
+
+def _event(values: dict, meta: dict, notes: dict) -> bool:
+    """An event's fields, given or scaffolded; True when something is left to fill in.
+    A time that is not given is a placeholder time (with a `TODO:` note on its line), so
+    the file still passes the check."""
+    left = False
+    day = meta["date"]
+    for key, hour in (("starts", 9), ("ends", 10)):
+        given = values.get(key)
+        if given:
+            meta[key] = given
+        else:
+            meta[key] = dt.datetime(day.year, day.month, day.day, hour)
+            notes[key] = todo(f"when it {key[:-1]}s (local time)")
+            left = True
+    if values.get("timezone"):
+        meta["timezone"] = values["timezone"]
+    elif all(getattr(meta[k], "tzinfo", None) is None for k in ("starts", "ends")):
+        meta["timezone"] = "UTC"
+        notes["timezone"] = todo("its zone, e.g. America/Los_Angeles")
+        left = True
+    meta["location"] = values.get("location") or todo("the place, or write online: true instead")
+    left = left or not values.get("location")
+    meta["registration"] = values.get("registration") or "https://example.org/TODO-register"
+    left = left or not values.get("registration")
+    return left
 
 
 def _catalyzer(values: dict, library: Library, settings: Settings) -> NewFile:

@@ -1,25 +1,43 @@
-"""What editors write: the front matter of posts, pages, resources, catalyzers and issues
-(and its sections), as pydantic models that refuse unknown keys and the fields only the
-loader fills. No I/O happens here.
+"""What editors write: the front matter of posts, pages, resources, catalyzers and issues,
+as pydantic models that refuse unknown keys and the fields only the loader fills. The value
+types are in `fields`, an issue's section kinds in `sections`. No I/O happens here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    field_validator,
-    model_validator,
-)
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from catalyst import urls
+from catalyst.content.fields import (
+    ImagePath,
+    Keyed,
+    Loaded,
+    Markdown,
+    Month,
+    Slug,
+    Strict,
+    Text,
+    TimeZone,
+    Url,
+    WithImage,
+    markdown_fields,
+)
+from catalyst.content.sections import (  # noqa: F401  (the models' one import place)
+    Announcement,
+    CatalyzerSection,
+    Highlight,
+    Highlights,
+    Job,
+    ResourcesSection,
+    Section,
+    Story,
+    StoryLink,
+    Survey,
+)
 
 RESOURCE_KINDS = (
     "blog-post",
@@ -31,6 +49,7 @@ RESOURCE_KINDS = (
     "tool",
     "event",
     "webinar",
+    "recording",
 )
 
 
@@ -39,6 +58,7 @@ ResourceKind = Literal[RESOURCE_KINDS]  # the tuple's values, one list to mainta
 
 # The label each kind carries in the email and on the cards, as the real Catalyst prints it.
 KIND_LABELS = {kind: kind.replace("-", " ").upper() for kind in RESOURCE_KINDS}
+KIND_LABELS["recording"] = "WEBINAR RECORDING"
 
 
 # The longest slug `catalyst new` makes from a title (cut at a word boundary); a post's
@@ -47,30 +67,6 @@ SLUG_MAX = 80
 
 
 SLUG_LIMIT = 120
-
-
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-def _month(value: str) -> str:
-    if not urls.MONTH.match(value):
-        raise ValueError(f"{value!r} is not a month written YYYY-MM")
-    return value
-
-
-def _url(value: str) -> str:
-    if not re.match(r"^(https?://[^\s/]+\S*|mailto:\S+@\S+)$", value):
-        raise ValueError(f"{value!r} is not an absolute http(s):// or mailto: URL")
-    return value
-
-
-def _slug(value: str) -> str:
-    if not _SLUG.match(value):
-        raise ValueError(f"{value!r} is not a slug (lowercase letters, digits and hyphens)")
-    return value
-
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 # Mailchimp refuses a campaign subject longer than this; `catalyst check` warns well before.
@@ -89,61 +85,9 @@ def _subject(value: str) -> str:
 Subject = Annotated[Text, AfterValidator(_subject)]
 
 
-Month = Annotated[str, AfterValidator(_month)]
-
-
-Url = Annotated[str, AfterValidator(_url)]
-
-
-Slug = Annotated[str, AfterValidator(_slug)]
-
-
-# An image is a path inside content/ (e.g. `assets/images/x.png`) or an absolute URL.
-ImagePath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
-
-class Strict(BaseModel):
-    """Front matter: unknown keys are errors, so a typo never passes silently.
-
-    `loader_fields` are filled in by the loader (from the file's name, path and body),
-    never read from front matter: a file that sets one is told so, not overwritten.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-    loader_fields: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_loader_fields(cls, data):
-        # The loader reports these per key with their lines; this guards every other caller.
-        if isinstance(data, dict):
-            given = sorted(cls.loader_fields & data.keys())
-            if given:
-                raise ValueError(f"{given[0]}: filled in by Catalyst, not front matter")
-        return data
-
-    @classmethod
-    def front_matter_fields(cls) -> list[str]:
-        """The keys a file may write, sorted: what an unknown key's message lists."""
-        return sorted(name for name in cls.model_fields if name not in cls.loader_fields)
-
-
 class Link(Strict):
     title: Text
     url: Url
-
-
-class _WithImage(Strict):
-    """A block with an optional image: the alt text is required with it."""
-
-    image: ImagePath | None = None
-    image_alt: str | None = None
-
-    @model_validator(mode="after")
-    def _alt_with_image(self):
-        if self.image and not (self.image_alt or "").strip():
-            raise ValueError("image_alt: an image needs alt text describing what it shows")
-        return self
 
 
 def _nav_links(value):
@@ -191,7 +135,7 @@ class SearchMeta(Strict):
 HideWhat = Literal["navigation", "toc", "footer", "feedback", "path", "tags"]
 
 
-class PageMeta(_WithImage):
+class PageMeta(WithImage):
     """A page's front matter: the keys MkDocs and Material read from it.
 
     MkDocs reads `title` and `template`; Material's templates `description`, `hide`,
@@ -211,15 +155,11 @@ class PageMeta(_WithImage):
     tags: list[Text] = Field(default_factory=list)
 
 
-class Page(PageMeta):
+class Page(PageMeta, Loaded):
     """Any other Markdown page under content/ (the home page, the blog's index, this guide)."""
 
-    loader_fields: ClassVar[frozenset[str]] = frozenset({"source", "body"})
-    source: str = ""
-    body: str = ""
 
-
-class Post(PageMeta):
+class Post(PageMeta, Loaded):
     """A blog post: the Material blog plugin's front matter (its PostConfig: authors,
     categories, date, draft, pin, links, readtime, slug) and a page's."""
 
@@ -232,11 +172,9 @@ class Post(PageMeta):
     readtime: Annotated[int, Field(ge=0)] | None = None
     links: Annotated[list[Any], AfterValidator(_nav_links)] | None = None
 
-    # Filled by the loader, not front matter.
+    # Filled by the loader, not front matter (with `source` and `body`).
     loader_fields: ClassVar[frozenset[str]] = frozenset({"source", "heading", "body"})
-    source: str = ""
     heading: str = ""
-    body: str = ""
 
     @field_validator("date", mode="before")
     @classmethod
@@ -261,25 +199,27 @@ class Post(PageMeta):
         return self.slug or slugify(self.display_title)
 
 
-class Resource(_WithImage):
-    """A resource: something the newsletter points readers to."""
+class Resource(WithImage, Keyed):
+    """A resource: something the newsletter points readers to. An event (or a live webinar)
+    adds when it `starts` and `ends`, its `timezone`, where (`location`, or `online`) and
+    where to register."""
 
     title: Text
     kind: ResourceKind
-    summary: Text
+    summary: Markdown
     url: Url | None = None
     post: Slug | None = None
     date: dt.date | None = None
     tags: list[Text] = Field(default_factory=list)
     starts: dt.datetime | None = None
+    ends: dt.datetime | None = None
+    timezone: TimeZone | None = None
     location: Text | None = None
+    online: bool = False
+    registration: Url | None = None
     quote: Text | None = None
+    note: Text | None = None
     draft: bool = False
-
-    loader_fields: ClassVar[frozenset[str]] = frozenset({"slug", "source", "body"})
-    slug: str = ""
-    source: str = ""
-    body: str = ""
 
     @model_validator(mode="after")
     def _one_target(self):
@@ -288,12 +228,62 @@ class Resource(_WithImage):
             raise ValueError(f"url/post: give exactly one of `url` or `post`, not {both}")
         return self
 
+    @model_validator(mode="after")
+    def _event_times(self):
+        if self.ends and not self.starts:
+            raise ValueError("ends: an end needs its `starts` too")
+        zone = zoneinfo.ZoneInfo(self.timezone) if self.timezone else None
+        for name in ("starts", "ends"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if value.tzinfo is None and zone is None:
+                raise ValueError(
+                    f"{name}: {value:%Y-%m-%dT%H:%M} has no time zone: add its offset "
+                    f"({value:%Y-%m-%dT%H:%M}:00-08:00) or the event's `timezone:` "
+                    "(e.g. America/Los_Angeles)"
+                )
+            if value.tzinfo is not None and zone is not None:
+                expected = value.astimezone(zone).utcoffset()
+                if value.utcoffset() != expected:
+                    raise ValueError(
+                        f"{name}: the offset of {value.isoformat()} is not {self.timezone}'s "
+                        f"on that day ({_offset(expected)}): give the local time without an "
+                        "offset, or the right one"
+                    )
+        if self.ends and self.ends_at < self.starts_at:
+            raise ValueError("ends: the event ends before it `starts`")
+        return self
+
     @property
     def label(self) -> str:
         return KIND_LABELS[self.kind]
 
+    def _local(self, value: dt.datetime | None) -> dt.datetime | None:
+        """`value` as an aware time in the event's zone (its `timezone`, else its offset)."""
+        if value is None:
+            return None
+        if self.timezone:
+            zone = zoneinfo.ZoneInfo(self.timezone)
+            return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
+        return value
 
-class Catalyzer(Strict):
+    @property
+    def starts_at(self) -> dt.datetime | None:
+        return self._local(self.starts)
+
+    @property
+    def ends_at(self) -> dt.datetime | None:
+        return self._local(self.ends)
+
+
+def _offset(delta: dt.timedelta | None) -> str:
+    minutes = int((delta or dt.timedelta()).total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+class Catalyzer(Keyed):
     """A learner-centered catalyzer: one educator profiled in one month."""
 
     name: Text
@@ -307,11 +297,6 @@ class Catalyzer(Strict):
     social: dict[str, Text] = Field(default_factory=dict)
     draft: bool = False
 
-    loader_fields: ClassVar[frozenset[str]] = frozenset({"slug", "source", "body"})
-    slug: str = ""
-    source: str = ""
-    body: str = ""
-
     @model_validator(mode="after")
     def _alt_with_photo(self):
         if self.photo and not (self.photo_alt or "").strip():
@@ -323,66 +308,7 @@ class Catalyzer(Strict):
         return month_name(self.month)
 
 
-class Announcement(_WithImage):
-    kind: Literal["announcement"]
-    title: Text
-    text: Text
-    button: Text | None = None
-    url: Url | None = None
-
-    @model_validator(mode="after")
-    def _button_with_url(self):
-        if bool(self.button) != bool(self.url):
-            raise ValueError("button/url: a button needs both its `button` text and its `url`")
-        return self
-
-
-class StoryLink(Strict):
-    text: Text
-    url: Url
-
-
-class Story(_WithImage):
-    kind: Literal["story"]
-    title: Text
-    caption: Text | None = None
-    body: Text
-    link: StoryLink | None = None
-
-
-class ResourcesSection(Strict):
-    kind: Literal["resources"]
-    heading: Text
-    intro: Text | None = None
-    items: list[Slug] = Field(min_length=1)
-
-
-class Highlight(_WithImage):
-    title: Text
-    quote: Text | None = None
-    attribution: Text | None = None
-
-
-class Highlights(Strict):
-    kind: Literal["highlights"]
-    heading: Text
-    items: list[Highlight] = Field(min_length=1)
-
-
-class CatalyzerSection(Strict):
-    kind: Literal["catalyzer"]
-    heading: Text
-    intro: Text
-    catalyzer: Slug | None = None
-
-
-Section = Annotated[
-    Announcement | Story | ResourcesSection | Highlights | CatalyzerSection,
-    Field(discriminator="kind"),
-]
-
-
-class Issue(Strict):
+class Issue(Loaded):
     """One monthly issue: `issues/YYYY-MM.md`. The body is the editor's letter."""
 
     month: Month
@@ -395,10 +321,6 @@ class Issue(Strict):
     signature: Text | None = None
     sections: list[Section] = Field(default_factory=list)
     draft: bool = False
-
-    loader_fields: ClassVar[frozenset[str]] = frozenset({"source", "body"})
-    source: str = ""
-    body: str = ""
 
     @model_validator(mode="after")
     def _send_at_has_offset(self):
@@ -420,3 +342,7 @@ def slugify(text: str) -> str:
     from pymdownx.slugs import slugify as make
 
     return make(case="lower")(text, "-")
+
+
+# Every `Model.field` whose text is Markdown (the rest is plain text): the HTML policy's list.
+MARKDOWN_FIELDS = markdown_fields(Post, Page, Resource, Catalyzer, Issue)

@@ -12,6 +12,8 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from catalyst import urls
+from catalyst.content.events import date_label, resource_when
 from catalyst.content.library import Library
 from catalyst.content.schema import KIND_LABELS, Issue, Resource
 from catalyst.email.inline import check_style, check_urls, inline_css
@@ -53,6 +55,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         kind_label=KIND_LABELS,
         rule="-" * TEXT_WIDTH,
         button_width=button_width,
+        date_label=date_label,
     )
     return env
 
@@ -87,6 +90,10 @@ def _context(settings: Settings, library: Library, issue: Issue, links: EmailLin
         post = library.post_for(resource)
         return links.page(post) if post else links.href(resource.url, resource)
 
+    def calendar_href(resource: Resource) -> str:
+        """The event's .ics on the site (site.calendar writes it), absolute."""
+        return links.tag(settings.site_url + urls.event_calendar(resource.slug))
+
     return {
         "issue": issue,
         "settings": settings,
@@ -103,6 +110,8 @@ def _context(settings: Settings, library: Library, issue: Issue, links: EmailLin
         "shown": links.image,
         "page": links.page,
         "resource_href": resource_href,
+        "calendar_href": calendar_href,
+        "event_when": resource_when,
         "catalyzer_for": lambda section: library.catalyzer_for(issue, section),
     }
 

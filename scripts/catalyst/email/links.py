@@ -168,12 +168,19 @@ class EmailLinks:
             if tag == "a" and element.get("href"):
                 element.set("href", self.href(element.get("href"), owner))
             elif tag == "img" and element.get("src"):
-                shown = self.image(element.get("src"), owner)
+                # An editor's `{ width=160 }` is the image's size; without it, the column's.
+                given = element.get("width", "")
+                slot = min(int(given), CONTENT_WIDTH) if given.isdigit() and given != "0" else (
+                    CONTENT_WIDTH
+                )
+                shown = self.image(element.get("src"), owner, slot)
                 element.set("src", shown["src"])
                 element.set("width", str(shown["width"]))
                 if shown["height"]:
                     element.set("height", str(shown["height"]))
-                element.set("class", "fluid")
+                # Only an image as wide as the column grows with it on a phone; a smaller one
+                # keeps its size (it still shrinks to fit: max-width).
+                element.set("class", "fluid" if shown["width"] >= CONTENT_WIDTH else "fixed")
                 element.set("alt", element.get("alt", ""))
             elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 # The email's outline is h1 (issue) > h2 (section): an editor's headings

@@ -24,6 +24,7 @@ import jinja2
 import markupsafe
 
 from catalyst import safety, urls
+from catalyst.content.events import date_label, resource_when
 from catalyst.content.library import Library
 from catalyst.content.schema import KIND_LABELS, RESOURCE_KINDS, Catalyzer, Issue, Resource
 from catalyst.settings import Settings
@@ -38,6 +39,7 @@ KIND_ICONS = {
     "tool": "material-tools",
     "event": "material-calendar-star",
     "webinar": "material-presentation-play",
+    "recording": "material-play-box-multiple-outline",
 }
 KIND_PLURALS = {
     "blog-post": "Blog posts",
@@ -49,6 +51,7 @@ KIND_PLURALS = {
     "tool": "Tools",
     "event": "Events",
     "webinar": "Webinars",
+    "recording": "Webinar recordings",
 }
 
 RESOURCES_PAGE, CATALYZERS_PAGE, ISSUES_PAGE = urls.ARCHIVES
@@ -145,6 +148,7 @@ class SitePages:
         self.env.filters["indent_md"] = _indent
         self.env.filters["meta"] = _meta
         self.env.filters["first_paragraph"] = first_paragraph
+        self.env.filters["quote_md"] = _quote
         self.env.globals.update(
             kind_label=KIND_LABELS,
             kind_icon=KIND_ICONS,
@@ -155,6 +159,9 @@ class SitePages:
             social_url=social_url,
             subscribe_slot=markupsafe.Markup(SUBSCRIBE_SLOT),
             email_path=issue_email,
+            event_when=resource_when,
+            date_label=date_label,
+            calendar_src=urls.event_calendar,
             issue_image=issue_image,
             settings=settings,
             library=library,
@@ -322,3 +329,8 @@ def _indent(text, width: int = 4) -> markupsafe.Markup:
     return markupsafe.Markup(
         "\n".join(pad + line if line.strip() else "" for line in text.splitlines())
     )
+
+
+def _quote(text) -> markupsafe.Markup:
+    """Markdown (marked safe) as a Markdown block quote: every line behind `> `."""
+    return markupsafe.Markup("\n".join(f"> {line}".rstrip() for line in str(text).splitlines()))

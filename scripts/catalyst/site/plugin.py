@@ -43,7 +43,7 @@ from catalyst.email import images
 from catalyst.email.webcopy import write_site_copy
 from catalyst.errors import ClockError, EmailError
 from catalyst.settings import PluginConfig, Settings
-from catalyst.site import blog_speedups, sharecard
+from catalyst.site import blog_speedups, calendar, sharecard
 from catalyst.site.pages import CATALYZERS_PAGE, ISSUES_PAGE, SUBSCRIBE_SLOT, SitePages
 
 log = logging.getLogger("mkdocs.plugins.catalyst")
@@ -142,6 +142,9 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
                 files.remove(existing)
             inclusion = _inclusion(src_uri)
             files.append(File.generated(config, src_uri, content=markdown, inclusion=inclusion))
+        # Each event's .ics, a file of the site: pages link to it and MkDocs checks the links.
+        for src_uri, ics in calendar.calendar_files(self.settings, self.library).items():
+            files.append(File.generated(config, src_uri, content=ics))
         self._files = files
         for blog in blog_speedups.blog_plugins(config):
             _escape_authors(blog)
