@@ -102,9 +102,11 @@ def test_the_issue_page_has_no_table_of_contents_and_ends_with_a_subscribe_promp
 def test_the_footer_offers_subscribing_issues_and_feeds_and_keeps_the_guide_apart(built_site):
     links = soup_of(built_site, "index.html").select("nav.catalyst-footer-links a")
     named = {a.get_text(strip=True): a for a in links}
-    assert list(named)[:5] == ["Subscribe by email", "Every issue", "The blog", "RSS feed",
-                               "JSON feed"]
-    for feed in ("feed_rss_created.xml", "feed_json_created.json"):
+    assert list(named)[:7] == ["Subscribe by email", "Every issue", "The blog", "Issues RSS",
+                               "Issues JSON feed", "Blog RSS", "Blog JSON feed"]
+    for feed in ("issues/feed.xml", "issues/feed.json", "feed_rss_created.xml",
+                 "feed_json_created.json"):
         assert (built_site / feed).is_file()
+        assert feed in {a["href"] for a in named.values()}
     guide = named["For editors"]
     assert guide["class"] == ["catalyst-footer-editors"] and guide["rel"] == ["nofollow"]
