@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urljoin
 
+import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
@@ -110,3 +111,47 @@ def test_the_footer_offers_subscribing_issues_and_feeds_and_keeps_the_guide_apar
         assert feed in {a["href"] for a in named.values()}
     guide = named["For editors"]
     assert guide["class"] == ["catalyst-footer-editors"] and guide["rel"] == ["nofollow"]
+
+
+def test_share_cards_are_drawn_in_the_font_that_ships_with_the_package(monkeypatch):
+    from PIL import ImageFont
+
+    opened = []
+    real = ImageFont.truetype
+
+    def recording(font, *args, **kwargs):
+        opened.append((Path(font), kwargs.get("layout_engine")))
+        return real(font, *args, **kwargs)
+
+    monkeypatch.setattr(ImageFont, "truetype", recording)
+    sharecard._font.cache_clear()
+    try:
+        first = sharecard._render("A title that wraps over more than one line of the card", "L")
+    finally:
+        sharecard._font.cache_clear()
+    assert opened and {path for path, _ in opened} == {sharecard.FONT_FILE}
+    assert {engine for _, engine in opened} == {ImageFont.Layout.BASIC}  # with raqm or not
+    package = Path(sharecard.__file__).parent
+    assert sharecard.FONT_FILE.parent == package / "fonts" and sharecard.FONT_FILE.is_file()
+    licence = (package / "fonts/OFL.txt").read_text(encoding="utf-8")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence
+    # Drawn again from nothing (no store, fresh faces): the same bytes.
+    assert sharecard._render("A title that wraps over more than one line of the card", "L") == (
+        first
+    )
+
+
+@pytest.mark.slow
+def test_two_builds_draw_byte_identical_share_cards(tmp_path):
+    from conftest import copy_project
+
+    cards = []
+    for name in ("one", "two"):
+        project = copy_project(tmp_path / name)  # each with its own empty build/ store
+        result = mkdocs_build(project / "mkdocs.yml", project / "site")
+        assert result.returncode == 0, result.stderr
+        assert list((project / "build/share-images").glob("*.png"))  # drawn in this build
+        cards.append(sorted((project / "site/assets/share").glob("*.png")))
+    one, two = cards
+    assert [p.name for p in one] == [p.name for p in two] == [f"{STEM}.png"]
+    assert one[0].read_bytes() == two[0].read_bytes()
