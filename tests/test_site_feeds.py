@@ -40,14 +40,14 @@ def issue(month: str, title: str, *, preview: str = "A month of learning.", extr
 
 
 def parsed_rss(site: Path):
-    feed = feedparser.parse((site / "issues/feed.xml").read_bytes())
+    feed = feedparser.parse((site / "feed_rss_issues.xml").read_bytes())
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "rss20"
     return feed
 
 
 def json_feed(site: Path) -> dict:
-    feed = json.loads((site / "issues/feed.json").read_text(encoding="utf-8"))
+    feed = json.loads((site / "feed_json_issues.json").read_text(encoding="utf-8"))
     # JSON Feed 1.1: version, title and items are required; each item an id and a content.
     assert feed["version"] == JSON_FEED_VERSION
     assert isinstance(feed["title"], str) and feed["title"]
@@ -82,19 +82,19 @@ def test_the_rss_of_issues_reads_in_a_feed_parser(built_site):
     studio = content.find("img")
     assert studio["src"].startswith(SITE + "assets/email/design39-design-studio")
     # The subject line, in our namespace (feedparser keeps unknown elements).
-    root = etree.parse(str(built_site / "issues/feed.xml")).getroot()
+    root = etree.parse(str(built_site / "feed_rss_issues.xml")).getroot()
     ns = {"catalyst": "urn:catalyst:newsletter:1", "atom": "http://www.w3.org/2005/Atom"}
     assert root.xpath("//item/catalyst:subject/text()", namespaces=ns) == [
         "Catalyst: learner-centered leadership begins with trust"
     ]
     assert root.xpath("//channel/atom:link[@rel='self']/@href", namespaces=ns) == [
-        SITE + "issues/feed.xml"
+        SITE + "feed_rss_issues.xml"
     ]
 
 
 def test_the_json_feed_of_issues_has_what_the_spec_requires(built_site):
     feed = json_feed(built_site)
-    assert feed["feed_url"] == SITE + "issues/feed.json"
+    assert feed["feed_url"] == SITE + "feed_json_issues.json"
     assert feed["home_page_url"] == SITE + "issues/"
     [item] = feed["items"]
     assert item["id"] == item["url"] == JUNE_COPY
@@ -105,7 +105,7 @@ def test_the_json_feed_of_issues_has_what_the_spec_requires(built_site):
     )
     assert item["_catalyst"]["page"] == SITE + "issues/2023-06/"
     # The same text and HTML as the RSS carries (read as XML: feedparser rewrites HTML).
-    [rss_item] = etree.parse(str(built_site / "issues/feed.xml")).getroot().iter("item")
+    [rss_item] = etree.parse(str(built_site / "feed_rss_issues.xml")).getroot().iter("item")
     assert item["summary"] == rss_item.findtext("description")
     assert item["content_html"] == rss_item.findtext(
         "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -121,14 +121,17 @@ def test_every_page_advertises_the_issue_feeds_in_its_head_and_footer(built_site
             for link in soup.head.select("link[rel=alternate]")
             if "issues" in link.get("title", "")
         }
-        assert head == {"application/rss+xml": SITE + "issues/feed.xml",
-                        "application/feed+json": SITE + "issues/feed.json"}
+        assert head == {"application/rss+xml": SITE + "feed_rss_issues.xml",
+                        "application/feed+json": SITE + "feed_json_issues.json"}
+        # Material's JavaScript fetches sitemap.xml beside every alternate link's address.
+        for link in soup.head.select("link[rel=alternate]"):
+            assert urljoin(urljoin(base, link["href"]), "sitemap.xml") == SITE + "sitemap.xml"
         footer = {
             a.get_text(strip=True): urljoin(base, a["href"])
             for a in soup.select("footer nav.catalyst-footer-links a")
         }
-        assert footer["Issues RSS"] == SITE + "issues/feed.xml"
-        assert footer["Issues JSON feed"] == SITE + "issues/feed.json"
+        assert footer["Issues RSS"] == SITE + "feed_rss_issues.xml"
+        assert footer["Issues JSON feed"] == SITE + "feed_json_issues.json"
         assert footer["Blog RSS"] == SITE + "feed_rss_created.xml"
 
 
@@ -163,8 +166,8 @@ def test_drafts_and_future_issues_never_appear(mixed_site):
     titles = [entry.title for entry in parsed_rss(mixed_site).entries]
     assert titles == ["Trust and connectedness", HOSTILE_TITLE, "April, sent"]
     assert [i["title"] for i in json_feed(mixed_site)["items"]] == titles
-    for name in ("feed.xml", "feed.json"):
-        data = (mixed_site / "issues" / name).read_text(encoding="utf-8")
+    for name in ("feed_rss_issues.xml", "feed_json_issues.json"):
+        data = (mixed_site / name).read_text(encoding="utf-8")
         assert "From the future" not in data and "A draft of July" not in data
         assert "2099-01" not in data and "2023-07" not in data
 
@@ -179,7 +182,7 @@ def test_a_sent_issue_is_dated_by_its_send_time(mixed_site):
 
 @pytest.mark.slow
 def test_hostile_titles_and_text_come_out_escaped_and_script_free(mixed_site):
-    raw = (mixed_site / "issues/feed.xml").read_bytes()
+    raw = (mixed_site / "feed_rss_issues.xml").read_bytes()
     root = etree.fromstring(raw)  # well-formed XML whatever the content
     [item] = [i for i in root.iter("item") if i.findtext("link").endswith("2023-05/email.html")]
     assert item.findtext("title") == HOSTILE_TITLE
@@ -209,7 +212,7 @@ def test_the_feeds_are_the_same_bytes_in_two_builds(mixed_site, tmp_path):
     again = tmp_path / "again"
     result = mkdocs_build(project / "mkdocs.yml", again)
     assert result.returncode == 0, result.stderr
-    for name in ("issues/feed.xml", "issues/feed.json"):
+    for name in ("feed_rss_issues.xml", "feed_json_issues.json"):
         assert (again / name).read_bytes() == (mixed_site / name).read_bytes(), name
 
 

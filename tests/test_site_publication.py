@@ -105,7 +105,7 @@ def test_the_footer_offers_subscribing_issues_and_feeds_and_keeps_the_guide_apar
     named = {a.get_text(strip=True): a for a in links}
     assert list(named)[:7] == ["Subscribe by email", "Every issue", "The blog", "Issues RSS",
                                "Issues JSON feed", "Blog RSS", "Blog JSON feed"]
-    for feed in ("issues/feed.xml", "issues/feed.json", "feed_rss_created.xml",
+    for feed in ("feed_rss_issues.xml", "feed_json_issues.json", "feed_rss_created.xml",
                  "feed_json_created.json"):
         assert (built_site / feed).is_file()
         assert feed in {a["href"] for a in named.values()}

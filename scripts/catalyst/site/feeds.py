@@ -31,8 +31,11 @@ from catalyst.email.webcopy import site_copy
 from catalyst.files import write_atomic
 from catalyst.settings import Settings
 
-RSS_PATH = f"{urls.ISSUES_DIR}/feed.xml"
-JSON_PATH = f"{urls.ISSUES_DIR}/feed.json"
+# At the site's top, named like the blog's feeds (mkdocs-rss-plugin's feed_rss_created.xml):
+# Material's JavaScript fetches `sitemap.xml` beside every <link rel="alternate">, which must
+# be there.
+RSS_PATH = "feed_rss_issues.xml"
+JSON_PATH = "feed_json_issues.json"
 # A year of issues: what a reader subscribing today may want to catch up on.
 LENGTH = 12
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
