@@ -5,6 +5,7 @@ computed styles read from the rendered page, not from the CSS source.
 - the home page's links in two styles only: item titles (one style for posts, the catalyzer
   and resources) and the "All ... →" links;
 - the issue page's sections (the announcement box first) as wide as the letter above them;
+- the resources' cards filling the row when there are few of them;
 - "Blog" once in the blog's sidebar;
 - the footer's social links, from `extra.social`, shown when set (and nothing when not).
 """
@@ -112,6 +113,21 @@ def test_the_blog_sidebar_names_the_blog_once(visit):
     lines = [line.strip() for line in sidebar.inner_text().splitlines() if line.strip()]
     assert lines.count("Blog") == 1, lines
     assert "Archive" in lines and "Categories" in lines
+
+
+def test_a_short_list_of_resources_fills_the_row_and_a_lone_card_stays_a_card(visit):
+    tab = visit(width=1280, scheme="light")
+    tab.open("resources/")
+    page = tab.page
+    [(left, right)] = edges(page, ".md-content__inner")
+    cards = [box for box in edges(page, ".grid.cards > ul > li") if box[1] > box[0]]
+    assert len(cards) == 2
+    covered = max(r for _, r in cards) - min(lo for lo, _ in cards)
+    assert covered >= 0.95 * (right - left), (cards, left, right)  # not two thirds of it
+    page.get_by_role("button", name="Videos (1)").click()
+    page.wait_for_timeout(200)
+    [lone] = [box for box in edges(page, ".grid.cards > ul > li") if box[1] > box[0]]
+    assert lone[1] - lone[0] <= 0.55 * (right - left)
 
 
 # ---------------------------------------------------------------------------- social links

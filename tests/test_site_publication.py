@@ -155,3 +155,29 @@ def test_two_builds_draw_byte_identical_share_cards(tmp_path):
     one, two = cards
     assert [p.name for p in one] == [p.name for p in two] == [f"{STEM}.png"]
     assert one[0].read_bytes() == two[0].read_bytes()
+
+
+def test_a_profile_does_not_repeat_a_link_its_text_makes(built_site):
+    article = soup_of(built_site, "catalyzers/contessa-orr/index.html").select_one("article")
+    hrefs = [a["href"] for a in article.find_all("a", href=True)]
+    # The text links her story and her X account: no "Links" list repeats them.
+    assert hrefs.count("https://x.com/ContessaOrr4") == 1
+    assert hrefs.count("https://example.org/stories/logan-county-impact-story") == 1
+    assert [h.get_text(strip=True) for h in article.find_all("h2")] == []
+
+
+def test_a_profile_lists_the_accounts_its_text_does_not_link(project, tmp_path):
+    profile = project / "content/catalyzers/contessa-orr.md"
+    text = profile.read_text(encoding="utf-8")
+    linked = "and follow her on social at [@ContessaOrr4](https://x.com/ContessaOrr4)"
+    assert linked in text
+    text = text.replace(linked, "and more")
+    text = text.replace("  twitter: ContessaOrr4\n", "  twitter: ContessaOrr4\n  linkedin: c-orr\n")
+    profile.write_text(text, encoding="utf-8")
+    result = mkdocs_build(project / "mkdocs.yml", tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    article = soup_of(tmp_path / "site", "catalyzers/contessa-orr/index.html").select_one("article")
+    [heading] = [h for h in article.find_all("h2") if h.get_text(strip=True).rstrip("¶") == "Links"]
+    listed = {a["href"]: a.get_text(strip=True) for a in heading.find_next("ul").find_all("a")}
+    assert listed == {"https://x.com/ContessaOrr4": "@ContessaOrr4 on X (Twitter)",
+                      "https://www.linkedin.com/in/c-orr": "Contessa Orr on LinkedIn"}
