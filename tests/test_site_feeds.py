@@ -7,6 +7,7 @@ JSON Feed is checked against the 1.1 specification's required fields. Builds are
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from urllib.parse import urljoin
@@ -106,7 +107,7 @@ def test_the_json_feed_of_issues_has_what_the_spec_requires(built_site):
     assert item["_catalyst"]["page"] == SITE + "issues/2023-06/"
     # The same text and HTML as the RSS carries (read as XML: feedparser rewrites HTML).
     [rss_item] = etree.parse(str(built_site / "feed_rss_issues.xml")).getroot().iter("item")
-    assert item["summary"] == rss_item.findtext("description")
+    assert item["summary"] == html.unescape(rss_item.findtext("description"))
     assert item["content_html"] == rss_item.findtext(
         "{http://purl.org/rss/1.0/modules/content/}encoded"
     )
@@ -186,16 +187,19 @@ def test_hostile_titles_and_text_come_out_escaped_and_script_free(mixed_site):
     root = etree.fromstring(raw)  # well-formed XML whatever the content
     [item] = [i for i in root.iter("item") if i.findtext("link").endswith("2023-05/email.html")]
     assert item.findtext("title") == HOSTILE_TITLE
-    assert item.findtext("description") == HOSTILE_PREVIEW
+    # A reader takes the description for HTML: the preview is escaped in it, shown as typed.
+    description = item.findtext("description")
+    assert html.unescape(description) == HOSTILE_PREVIEW and "<" not in description
+    assert BeautifulSoup(description, "lxml").get_text() == HOSTILE_PREVIEW
     assert [e.tag for e in item] == ["title", "link", "guid", "pubDate", "description",
                                      "{http://purl.org/rss/1.0/modules/content/}encoded",
                                      "{urn:catalyst:newsletter:1}subject",
                                      "{urn:catalyst:newsletter:1}page"]
     assert b"<script" not in raw and b"<b>bold" not in raw
-    for html in (item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded"),
-                 next(i for i in json_feed(mixed_site)["items"]
-                      if i["title"] == HOSTILE_TITLE)["content_html"]):
-        content = BeautifulSoup(html, "lxml")
+    for fragment in (item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded"),
+                     next(i for i in json_feed(mixed_site)["items"]
+                          if i["title"] == HOSTILE_TITLE)["content_html"]):
+        content = BeautifulSoup(fragment, "lxml")
         assert "Dear reader" in content.get_text()
         assert content.find("script") is None
         assert 'alert("body")' not in content.get_text()

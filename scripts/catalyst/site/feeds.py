@@ -8,7 +8,8 @@ appear, preview or not), newest first, the latest `LENGTH` of them:
 - the absolute address of its email's web copy (`urls.web_copy` under `site_url`) as its
   link and id;
 - its date: when it is sent (`send_at`), else its month's first day (`publishing.live_at`);
-- its preview text as the summary, and the web copy's content as HTML: the email's letter
+- its preview text as the summary (HTML-escaped in RSS, whose readers take a description for
+  HTML; plain text in JSON Feed's `summary`), and the web copy's content as HTML: the email's letter
   and sections (not its preheader, "view in browser" bar, masthead or unsubscribe footer),
   every address absolute, through the site's own sanitiser (`safety.clean`).
 
@@ -18,6 +19,7 @@ items come in a fixed order. Both files are written atomically after the build.
 
 from __future__ import annotations
 
+import html
 import json
 from email.utils import format_datetime
 from pathlib import Path
@@ -126,7 +128,8 @@ def rss(settings: Settings, entries: list[dict]) -> bytes:
         guid = _text(item, "guid", entry["id"])
         guid.set("isPermaLink", "true")
         _text(item, "pubDate", format_datetime(entry["date"]))
-        _text(item, "description", entry["summary"])
+        # A reader takes an RSS description for HTML: the plain-text preview, escaped.
+        _text(item, "description", html.escape(entry["summary"], quote=False))
         _text(item, f"{{{CONTENT_NS}}}encoded", entry["html"])
         _text(item, f"{{{CATALYST_NS}}}subject", entry["subject"])
         _text(item, f"{{{CATALYST_NS}}}page", entry["page"])
