@@ -96,7 +96,8 @@ def test_two_builds_of_one_commit_are_byte_identical(builds):
     assert differing(builds["now"], builds["hour"]) == []
     names = files_of(builds["now"])
     assert {"index.html", "feed_rss_created.xml", "feed_json_created.json", "sitemap.xml.gz",
-            "search/search_index.json", "issues/2023-06/email.html"} <= names.keys()
+            "search/search_index.json", "issues/2023-06/email.html", "feed_rss_issues.xml",
+            "feed_json_issues.json"} <= names.keys()
 
 
 def test_only_the_sitemap_carries_the_builds_day(builds):
@@ -109,6 +110,7 @@ def test_only_the_sitemap_carries_the_builds_day(builds):
 def test_past_a_publishing_time_the_pages_that_went_live_differ(builds):
     changed = differing(builds["now"], builds["july"])
     assert "issues/2023-07/index.html" in changed and "feed_rss_created.xml" in changed
+    assert {"feed_rss_issues.xml", "feed_json_issues.json"} <= set(changed)  # July joins
     assert "index.html" in changed  # the home page leads with July now
 
 

@@ -419,10 +419,10 @@ def test_the_feeds_carry_no_script(hostile_build, tmp_path):
 
     site, _ = hostile_build
     fragments = []
-    for feed in sorted(site.glob("feed_rss_*.xml")):
+    for feed in sorted(site.glob("feed_rss_*ed.xml")):  # the blog's (created, updated)
         fragments += [item.findtext("description") or "" for item in
                       etree.parse(str(feed)).getroot().iter("item")]
-    for feed in sorted(site.glob("feed_json_*.json")):
+    for feed in sorted(site.glob("feed_json_*ed.json")):
         fragments += [item.get("content_html") or "" for item in
                       json.loads(feed.read_text(encoding="utf-8"))["items"]]
     assert len(fragments) == 4 and all(fragments)
@@ -433,6 +433,30 @@ def test_the_feeds_carry_no_script(hostile_build, tmp_path):
         assert lxml_html.parse(str(page)).getroot().text_content().strip() == (
             "\"><script>alert('m54')</script>"
         )
+
+
+def test_the_issue_feeds_carry_no_script(hostile_build, tmp_path):
+    """The issues' feeds (catalyst.site.feeds): the RSS description is HTML to a reader (the
+    preview text, escaped, reads as typed), the content is the sanitised email."""
+    import json
+
+    from lxml import etree
+
+    site, _ = hostile_build
+    content = "{http://purl.org/rss/1.0/modules/content/}encoded"
+    [item] = etree.parse(str(site / "feed_rss_issues.xml")).getroot().iter("item")
+    [entry] = json.loads((site / "feed_json_issues.json").read_text(encoding="utf-8"))["items"]
+    description = tmp_path / "description.html"
+    description.write_text(f"<html><body>{item.findtext('description')}</body></html>",
+                           encoding="utf-8")
+    assert unsafe(description, None, set()) == []
+    typed = lxml_html.parse(str(description)).getroot().text_content().strip()
+    assert typed == entry["summary"] and "onerror=alert(" in typed  # shown, not run
+    for n, fragment in enumerate([item.findtext(content), entry["content_html"]]):
+        assert fragment
+        page = tmp_path / f"issue-{n}.html"
+        page.write_text(f"<html><body>{fragment}</body></html>", encoding="utf-8")
+        assert unsafe(page, None, set()) == []
 
 
 def text_of(element) -> str:

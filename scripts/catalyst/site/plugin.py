@@ -43,7 +43,7 @@ from catalyst.email import images
 from catalyst.email.webcopy import write_site_copy
 from catalyst.errors import ClockError, EmailError
 from catalyst.settings import PluginConfig, Settings
-from catalyst.site import blog_speedups, calendar, sharecard
+from catalyst.site import blog_speedups, calendar, feeds, sharecard
 from catalyst.site.pages import CATALYZERS_PAGE, ISSUES_PAGE, SUBSCRIBE_SLOT, SitePages
 
 log = logging.getLogger("mkdocs.plugins.catalyst")
@@ -281,6 +281,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
                 # The email's prepared images, where its addresses point (email.images).
                 images.publish(self.settings, [i[1] for i in email.images], config.site_dir)
             sharecard.publish(self.settings, self._share_cards, config.site_dir)
+            feeds.write(self.settings, self.library, rendered, config.site_dir)
         except EmailError as error:
             raise PluginError(str(error)) from None
         log.debug("catalyst: wrote %d email copies", len(rendered))

@@ -2,34 +2,33 @@
 
 Owns choosing a post's share image (its own `image`, else the first image in its Markdown,
 else one generated from its title in Catalyst's style: the navy card, the mark, the title
-in a serif), drawing the generated ones (kept in `build/share-images/`, redrawn only when
-the title changes) and publishing them to `site/assets/share/`.
+in the serif that ships with the package, fonts/), drawing the generated ones (kept in
+`build/share-images/`, redrawn only when the title or the font changes) and publishing them
+to `site/assets/share/`. One title gives the same bytes on any machine.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import posixpath
 import re
-import shutil
 from pathlib import Path
 
+from catalyst.files import write_atomic  # the one atomic writer
 from catalyst.settings import Settings
 
 PUBLIC_DIR = "assets/share"
 STORE_DIR = "share-images"
 SIZE = (1200, 630)
 NAVY, NAVY_DARK, SPARK, WHITE, MIST = "#1b365d", "#12253f", "#ffa45c", "#ffffff", "#cfe0ff"
-RECIPE = b"catalyst-share-card/1"
-# Serif faces tried in order, as the site's stack would find them; Pillow's own face last.
-SERIF_FILES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
-    "/usr/share/fonts/truetype/liberation/LiberationSerif-Bold.ttf",
-    "/usr/share/fonts/truetype/noto/NotoSerif-Bold.ttf",
-    "/Library/Fonts/Georgia Bold.ttf",
-    "C:/Windows/Fonts/georgiab.ttf",
-)
+# The face the cards are drawn in ships with the package (fonts/, with its licence, OFL.txt):
+# Liberation Serif Bold, a serif in the site's own stack. Never the build machine's fonts: the
+# same title gives the same bytes on any machine. Pillow's basic layout (no libraqm, which
+# some installs have and some not) places the glyphs.
+FONT_FILE = Path(__file__).with_name("fonts") / "LiberationSerif-Bold.ttf"
+RECIPE = b"catalyst-share-card/2"
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
 
 
@@ -50,11 +49,9 @@ def choose(src_uri: str, meta: dict, markdown: str) -> tuple[str, bool]:
 
 def draw(settings: Settings, title: str, label: str) -> Path:
     """The generated card for `title`, from the store or drawn now."""
-    key = hashlib.sha256(RECIPE + f"{label}\0{title}".encode()).hexdigest()[:20]
+    key = hashlib.sha256(RECIPE + _font_digest() + f"{label}\0{title}".encode()).hexdigest()[:20]
     target = settings.build_dir / STORE_DIR / f"{key}.png"
     if not target.is_file():
-        from catalyst.files import write_atomic  # the one atomic writer
-
         write_atomic(target, _render(title, label))
     return target
 
@@ -62,9 +59,7 @@ def draw(settings: Settings, title: str, label: str) -> Path:
 def publish(settings: Settings, cards: dict[str, tuple[str, str]], site_dir) -> None:
     """Write each generated card (public path -> (title, label)) into the built site."""
     for public, (title, label) in sorted(cards.items()):
-        target = Path(site_dir) / public
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(draw(settings, title, label), target)
+        write_atomic(Path(site_dir) / public, draw(settings, title, label).read_bytes())
 
 
 def _render(title: str, label: str) -> bytes:
@@ -115,10 +110,14 @@ def _wrap(pen, text: str, font, width: int) -> list[str]:
     return lines
 
 
+@functools.cache
+def _font_digest() -> bytes:
+    """The face's own hash: a changed font file draws every card anew."""
+    return hashlib.sha256(FONT_FILE.read_bytes()).digest()
+
+
+@functools.cache
 def _font(size: int):
     from PIL import ImageFont
 
-    for path in SERIF_FILES:
-        if Path(path).is_file():
-            return ImageFont.truetype(path, size)
-    return ImageFont.load_default(size)
+    return ImageFont.truetype(str(FONT_FILE), size, layout_engine=ImageFont.Layout.BASIC)
