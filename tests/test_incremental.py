@@ -2,8 +2,8 @@
 from the cache writes the same files, byte for byte, as a clean build of a fresh copy.
 
 One synthetic repository goes through rounds of edits (a post, a resource, a catalyzer, an
-issue and a template edited, added and deleted; a post moved to another date so the links to
-it change; the config edited). After each round it is built again with its cache, and a copy
+issue and a template edited, added and deleted; an image redrawn; a post moved to another date
+so the links to it change; the config edited). After each round it is built again with its cache, and a copy
 of it without a cache is built from scratch; every file of the two sites must match.
 """
 
@@ -150,6 +150,15 @@ def round_delete(root: Path) -> None:
     edit(root / "mkdocs.yml", "site_description: >-\n", "site_description: >-\n  Edited.\n")
 
 
+def round_image(root: Path) -> None:
+    """The image every post shows redrawn at another size: pages carry its width and height."""
+    from PIL import Image
+
+    image = root / "content/assets/images/design39-design-studio.png"
+    with Image.open(image) as drawn:
+        drawn.resize((drawn.width // 2, drawn.height // 2)).save(image)
+
+
 def test_incremental_builds_match_clean_builds(tmp_path):
     root = generate(tmp_path / "repo", SIZE)
     hits, misses, stored = build(root, tmp_path / "site")
@@ -157,7 +166,7 @@ def test_incremental_builds_match_clean_builds(tmp_path):
     hits, misses, stored = build(root, tmp_path / "site")
     assert hits > 0 and misses == stored == 0, "an unchanged build takes every page from cache"
     assert_same_sites(tmp_path / "site", from_scratch(root, tmp_path))
-    for change in (round_posts, round_data, round_theme, round_add, round_delete):
+    for change in (round_posts, round_data, round_theme, round_image, round_add, round_delete):
         change(root)
         hits, misses, _ = build(root, tmp_path / "site")
         assert hits > 0 and misses > 0, change.__name__  # some pages redone, most not
