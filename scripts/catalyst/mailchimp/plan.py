@@ -39,6 +39,11 @@ class Content:
     html: str
     text: str
 
+    @property
+    def source(self) -> str:
+        """Where the issue is written, for messages about it."""
+        return self.issue.source or f"issues/{self.issue.month}.md"
+
 
 @dataclass(frozen=True)
 class PushPlan:
@@ -65,7 +70,7 @@ class PushPlan:
 
     @property
     def source(self) -> str:
-        return self.issue.source or f"issues/{self.month}.md"
+        return self.content.source
 
     def send_at(self) -> dt.datetime:
         """The issue's send_at as Mailchimp takes it: UTC, on a quarter hour, in the future."""
