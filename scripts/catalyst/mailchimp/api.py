@@ -43,8 +43,18 @@ from catalyst.mailchimp.requests import PENDING_ID, Request
 
 # What the command line and the tests take from here, besides what this module defines.
 __all__ = [
-    "API_KEY_VARIABLE", "PENDING_ID", "Api", "ApiKey", "BadAnswer", "Mailchimp",
-    "MailchimpError", "Outbox", "RetryPolicy", "Unconfirmed", "connect", "scrub",
+    "API_KEY_VARIABLE",
+    "PENDING_ID",
+    "Api",
+    "ApiKey",
+    "BadAnswer",
+    "Mailchimp",
+    "MailchimpError",
+    "Outbox",
+    "RetryPolicy",
+    "Unconfirmed",
+    "connect",
+    "scrub",
 ]
 
 

@@ -126,7 +126,11 @@ def said(error: Mapping[str, Any]) -> str:
 def json_kind(value: Any) -> str:
     """What a JSON value is, in words: `a list`, `null`..."""
     return {
-        dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
     }.get(type(value), "a number")
 
 

@@ -107,8 +107,14 @@ def plan_push(
         json.dumps([wanted, content.html, content.text], sort_keys=True).encode()
     ).hexdigest()
     return PushPlan(
-        content, settings, options, now, title, wanted,
-        content_hash(content.html, content.text), fingerprint,
+        content,
+        settings,
+        options,
+        now,
+        title,
+        wanted,
+        content_hash(content.html, content.text),
+        fingerprint,
     )
 
 
@@ -136,8 +142,7 @@ def check_plan(plan: PushPlan) -> None:
         )
     if (options.schedule or options.send_now) and plan.issue.draft:
         raise MailchimpError(
-            f"{plan.source}: the issue is a draft (draft: true); "
-            "remove that to schedule or send it"
+            f"{plan.source}: the issue is a draft (draft: true); remove that to schedule or send it"
         )
     if options.send_now:
         _check_live_now(plan)

@@ -167,8 +167,11 @@ def get_list(list_id: str) -> Request:
 
 def list_tags(list_id: str) -> Request:
     # Tags are static segments; an audience has few, so one page of 1000 holds them all.
-    query = {"fields": ["segments.id", "segments.name", "total_items"], "count": 1000,
-             "type": "static"}
+    query = {
+        "fields": ["segments.id", "segments.name", "total_items"],
+        "count": 1000,
+        "type": "static",
+    }
     return _request(
         "list_tags",
         params={"list_id": list_id},
@@ -202,8 +205,9 @@ def create_campaign(body: dict, confirm: Callable[[], Any]) -> Request:
 
 def update_campaign(campaign_id: str, body: dict) -> Request:
     assume = {"id": campaign_id, "status": "save", **body}
-    return _request("update_campaign", params={"campaign_id": campaign_id}, body=body,
-                    assume=assume)
+    return _request(
+        "update_campaign", params={"campaign_id": campaign_id}, body=body, assume=assume
+    )
 
 
 def get_content(campaign_id: str) -> Request:

@@ -307,9 +307,10 @@ class PushRun:
 
     def schedule(self, campaign: Campaign, when: dt.datetime) -> Campaign:
         if when <= self.plan.now():
+            now_unscheduled = "unscheduled" in self.result.written
             raise MailchimpError(
                 f"{self.plan.title!r} cannot be scheduled for {when_text(when)}: that is in the "
-                "past" + (" (it is now unscheduled)" if "unscheduled" in self.result.written else "")
+                "past" + (" (it is now unscheduled)" if now_unscheduled else "")
             )
         self.ready(campaign, "schedule")
         self.api.send(schedule(campaign.id, when, self.status_is(campaign.id, "schedule")))
@@ -372,4 +373,3 @@ class PushRun:
         self.result.requests = list(self.api.calls)
         self.result.outbox = self.api.finish()
         return self.result
-
