@@ -38,7 +38,6 @@ from catalyst.mailchimp.keys import (
     Unconfirmed,
     scrub,
 )
-from catalyst.mailchimp.outbox import Outbox
 from catalyst.mailchimp.requests import PENDING_ID, Request
 
 # What the command line and the tests take from here, besides what this module defines.
@@ -50,7 +49,6 @@ __all__ = [
     "BadAnswer",
     "Mailchimp",
     "MailchimpError",
-    "Outbox",
     "RetryPolicy",
     "Unconfirmed",
     "connect",

@@ -8,15 +8,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from catalyst.files import replace_tree, staging
+from catalyst.mailchimp.api import Mailchimp
 from catalyst.mailchimp.keys import API_KEY_VARIABLE, REDACTED, scrub
 from catalyst.mailchimp.requests import PENDING_ID, Request
-
-if TYPE_CHECKING:
-    from catalyst.mailchimp.api import Mailchimp
 
 
 class Outbox:
