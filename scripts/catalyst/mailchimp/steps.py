@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from catalyst.mailchimp.api import Api
+from catalyst.mailchimp.audience import Audience
 from catalyst.mailchimp.campaigns import (
     GONE_OUT,
     Campaign,
@@ -34,8 +35,6 @@ from catalyst.mailchimp.requests import (
     get_campaign,
     get_checklist,
     get_content,
-    get_list,
-    list_tags,
     schedule,
     send,
     send_test,
@@ -107,7 +106,7 @@ class PushRun:
         self.state = State.of(plan.settings, persist=not api.dry_run)
         self.recorded = self.state.get(plan.month)
         self.result = PushResult(plan.month, plan.title, dry_run=api.dry_run)
-        self.segment: int | str | None = None
+        self.audience = Audience(plan.settings, api, self.step)
 
     def step(self, message: str) -> None:
         self.result.steps.append(message)
@@ -136,8 +135,8 @@ class PushRun:
         if found.campaign is None:
             # What a create needs, read first; then a title lookup just before creating, so
             # a campaign another push made meanwhile is taken, not made twice.
-            self.check_audience()
-            self.segment_id()
+            self.audience.check()
+            self.audience.segment_id()
             found = find_campaign(self.api, title, None)
             if found.campaign is not None:
                 self.step(f"{title!r} was created meanwhile, elsewhere: taking it")
@@ -152,7 +151,8 @@ class PushRun:
         return campaign
 
     def create(self) -> Campaign:
-        body = {"type": "regular", "recipients": self.recipients(), "settings": self.plan.wanted}
+        recipients = self.audience.recipients()
+        body = {"type": "regular", "recipients": recipients, "settings": self.plan.wanted}
 
         def created_meanwhile():
             # The create's answer was lost: did Mailchimp make it? Only a campaign that is
@@ -170,53 +170,6 @@ class PushRun:
         # Written at once, so an interrupted push finds this campaign by id next time.
         self.record(campaign_id=campaign.id, web_id=campaign.web_id, title=self.plan.title)
 
-    def check_audience(self) -> None:
-        audience_id = self.plan.settings.audience_id
-        try:
-            audience = self.api.send(get_list(audience_id)) or {}
-        except MailchimpError as error:
-            if error.status != 404:
-                raise
-            raise MailchimpError(
-                f"mkdocs.yml: audience_id {audience_id!r}: this Mailchimp account has no "
-                "audience with that id (Audience > Settings > Audience name and defaults "
-                "shows it)",
-                status=404,
-            ) from None
-        if audience.get("name"):
-            members = (audience.get("stats") or {}).get("member_count")
-            count = f", {members:,} contacts" if isinstance(members, int) else ""
-            self.step(f"audience: {audience['name']}{count}")
-
-    def recipients(self) -> dict:
-        recipients: dict[str, Any] = {"list_id": self.plan.settings.audience_id}
-        segment = self.segment_id()
-        if segment is not None:
-            recipients["segment_opts"] = {"saved_segment_id": segment}
-        return recipients
-
-    def segment_id(self) -> int | str | None:
-        """The saved segment to send to: segment_id, or the tag's id (a tag is a static segment)."""
-        settings = self.plan.settings
-        if settings.segment_id is not None:
-            return settings.segment_id
-        if not settings.tag or self.segment is not None:
-            return self.segment
-        tag = settings.tag
-        tags = (self.api.send(list_tags(settings.audience_id)) or {}).get("segments") or []
-        found = [t["id"] for t in tags if t.get("name") == tag]
-        if found:
-            self.segment = found[0]
-        elif self.api.blind:
-            self.segment = f"<id of tag {tag!r}>"
-        else:
-            names = ", ".join(sorted(t.get("name", "") for t in tags)) or "none"
-            raise MailchimpError(
-                f"mkdocs.yml: tag {tag!r}: audience {settings.audience_id} has no such tag "
-                f"(its tags: {names})"
-            )
-        return self.segment
-
     # -- update settings and content
 
     def changes(self, campaign: Campaign) -> list[Callable[[Campaign], Campaign]]:
@@ -224,7 +177,7 @@ class PushRun:
         changes = []
         want = dict(self.plan.wanted)
         changed = [n for n, v in want.items() if (campaign.settings.get(n) or "") != v]
-        recipients = self.recipients()
+        recipients = self.audience.recipients()
         current = campaign.recipients
         have_segment = (current.get("segment_opts") or {}).get("saved_segment_id") or None
         want_segment = recipients.get("segment_opts", {}).get("saved_segment_id")
@@ -240,7 +193,7 @@ class PushRun:
 
             def patch(campaign: Campaign) -> Campaign:
                 if "audience" in changed:
-                    self.check_audience()
+                    self.audience.check()
                 answer = self.api.send(update_campaign(campaign.id, body))
                 self.wrote("settings", "update", "the settings")
                 return replaced(
