@@ -67,3 +67,27 @@ def test_every_install_takes_the_tested_versions_and_they_cover_every_dependency
     wanted = {name(r) for r in project["dependencies"]}
     wanted |= {name(r) for extra in project["optional-dependencies"].values() for r in extra}
     assert sorted(wanted - set(pinned)) == []
+
+
+def test_the_tested_versions_install_on_every_python_the_project_supports():
+    """Each pinned release admits the oldest Python that pyproject's requires-python admits
+    (pymdown-extensions 13 needs 3.11.5: pinned there, a fresh 3.11.2 could not install)."""
+    import tomllib
+    from importlib import metadata
+
+    from packaging.specifiers import SpecifierSet
+
+    floor = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    oldest = floor.removeprefix(">=") + ".0"
+    refused = []
+    for line in (ROOT / ".ci/constraints.txt").read_text().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, version = line.split("==")
+        if metadata.version(name) != version:
+            refused.append(f"{name}: {metadata.version(name)} installed, {version} pinned")
+            continue
+        needs = metadata.metadata(name).get("Requires-Python")
+        if needs and oldest not in SpecifierSet(needs):
+            refused.append(f"{name}=={version} needs Python {needs}")
+    assert refused == []
