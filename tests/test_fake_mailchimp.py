@@ -16,6 +16,7 @@ import requests
 from mailchimp_marketing.api_client import ApiClientError
 
 from catalyst.mailchimp import requests as mailchimp_api
+from catalyst.mailchimp.requests import ENDPOINTS
 from conftest import ROOT
 from fake_mailchimp import API_KEY, LIST_ID, RATE_LIMITED, SPEC, Spec, served_routes
 
@@ -257,3 +258,57 @@ def test_every_request_catalyst_makes_is_an_operation_with_the_query_it_declares
             if spec._resolve(p).get("in") == "query"
         }
         assert set(request.query) <= declared, f"{request}: {set(request.query) - declared}"
+
+
+# ------------------------------------------------------------------ the one endpoint table
+
+
+def test_every_request_catalyst_builds_is_made_on_an_endpoint_of_the_table():
+    made = catalysts_requests()
+    assert all(request.endpoint in ENDPOINTS.values() for request in made)
+    assert {request.endpoint for request in made} == set(ENDPOINTS.values())
+
+
+def test_every_endpoint_is_an_operation_of_the_description_and_a_route_of_the_fake():
+    spec, routes = Spec(), served_routes()
+    for name, endpoint in ENDPOINTS.items():
+        assert spec.operation(endpoint.method, endpoint.path), f"{name}: not in {SPEC.name}"
+        path = re.sub(r"\{[^}]+\}", "a1b2c3", endpoint.path)
+        assert any(
+            method == endpoint.method and re.fullmatch(pattern, path) for method, pattern in routes
+        ), f"{name}: the fake does not answer {endpoint.method} {endpoint.path}"
+
+
+# The official client's own code for an operation: `return self.api_client.call_api(
+#     '/campaigns/{campaign_id}', 'PATCH', ...` in `<call>_with_http_info`.
+CLIENT_CALL = re.compile(r"call_api\(\s*'(?P<path>[^']+)',\s*'(?P<method>[A-Z]+)'")
+CLIENT_PARAMS = re.compile(r"all_params = \[(?P<names>[^\]]*)\]")
+
+
+def _client_function(call: str):
+    api, method = call.split(".")
+    return getattr(type(getattr(mailchimp_marketing.Client(), api)), method)
+
+
+def test_each_endpoints_method_and_path_are_those_of_the_official_clients_code():
+    for name, endpoint in ENDPOINTS.items():
+        api, method = endpoint.call.split(".")
+        source = inspect.getsource(_client_function(f"{api}.{method}_with_http_info"))
+        [(path, verb)] = CLIENT_CALL.findall(source)
+        assert (endpoint.method, endpoint.path) == (verb, path), f"{name}: the client's {path}"
+
+
+def test_each_request_passes_the_arguments_its_client_call_takes():
+    for request in catalysts_requests():
+        function = _client_function(request.endpoint.call)
+        positional = [
+            p.name
+            for p in inspect.signature(function).parameters.values()
+            if p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"
+        ]
+        body = ["body"] if request.body is not None else []
+        assert positional == [*request.endpoint.parameters, *body], f"{request}: {positional}"
+        api, method = request.endpoint.call.split(".")
+        source = inspect.getsource(_client_function(f"{api}.{method}_with_http_info"))
+        accepted = {n.strip(" '") for n in CLIENT_PARAMS.search(source)["names"].split(",")}
+        assert set(request.query) <= accepted, f"{request}: {set(request.query) - accepted}"

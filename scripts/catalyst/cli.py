@@ -320,6 +320,7 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
     from catalyst.mailchimp import api as mailchimp_api
     from catalyst.mailchimp import push as mailchimp
     from catalyst.mailchimp.campaigns import campaign_title
+    from catalyst.mailchimp.outbox import Outbox
 
     settings = _settings(obj["config_file"])
     library = _valid_library(settings)
@@ -349,7 +350,7 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
         api = live
         click.echo(f"Pushing {campaign_title(settings, month)} to {live.base_url}")
     else:
-        api = mailchimp_api.Outbox(settings.build_dir / "outbox" / month, live)
+        api = Outbox(settings.build_dir / "outbox" / month, live)
         why = "--dry-run: only reads reach Mailchimp" if live else (
             f"no {mailchimp_api.API_KEY_VARIABLE}: nothing reaches Mailchimp")
         click.echo(f"Dry run ({why})")

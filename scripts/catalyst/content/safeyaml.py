@@ -66,7 +66,16 @@ def parse(source: str, first_line: int = 1) -> Parsed:
     Raises YamlProblems naming each problem's line (yaml.YAMLError, with its mark, for
     text that is not YAML at all); never expands an alias.
     """
-    node, lines, texts = _compose(source, first_line)
+    try:
+        node, lines, texts = _compose(source, first_line)
+    except yaml.YAMLError as error:
+        # libyaml 0.2.6 (PyYAML 6.0.4's wheels) stops at 1,000 levels itself, scanning ahead
+        # before the composer sees depth MAX_DEPTH: the same mistake, said the same way.
+        if "maximum nesting depth" not in str(getattr(error, "problem", "")):
+            raise
+        mark = getattr(error, "problem_mark", None)
+        message = f"front matter nested more than {MAX_DEPTH} levels deep"
+        raise YamlProblems([(_line(mark, first_line), message)]) from None
     return Parsed(_construct(node, first_line) if node is not None else None, lines, texts)
 
 

@@ -117,6 +117,31 @@ def find_campaign(api: Api, title: str, recorded_id: str | None) -> Found:
     return Found(keep, how, tuple(others))
 
 
+def leftover_warning(campaign: Campaign, title: str) -> str:
+    """What to say of a leftover: another campaign with the title, empty and never sent."""
+    created = f", created {campaign.create_time}" if campaign.create_time else ""
+    return (
+        f"warning: campaign {campaign.id} (web id {campaign.web_id}{created}) is also "
+        f"titled {title!r}, and is empty and was never sent: most likely Mailchimp "
+        "made it after a push stopped waiting for its answer. Delete it in Mailchimp "
+        "(Catalyst never deletes campaigns)"
+    )
+
+
+def refuse_if_untouchable(campaign: Campaign, title: str) -> None:
+    """Refuse a campaign that has gone out, or has a status Catalyst does not update."""
+    if campaign.status in GONE_OUT:
+        raise MailchimpError(
+            f"{title!r} (id {campaign.id}) has gone out (status {campaign.status}); "
+            "Catalyst does not touch a campaign once it is sending or sent"
+        )
+    if campaign.status not in (*EDITABLE, "schedule"):
+        raise MailchimpError(
+            f"{title!r} (id {campaign.id}) has status {campaign.status!r}; Catalyst only "
+            "updates saved, paused or scheduled campaigns"
+        )
+
+
 def all_campaigns(api: Api) -> list[Campaign]:
     # search-campaigns is fuzzy; the list with a few fields is exact and cheap.
     found: list[Campaign] = []

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from catalyst.errors import StateFileError
 from catalyst.files import write_atomic
-from catalyst.mailchimp.api import json_kind, said
+from catalyst.mailchimp.failures import json_kind, said
 from catalyst.mailchimp.keys import MailchimpError
 from catalyst.settings import Settings
 
