@@ -3,7 +3,8 @@
 Two functions of MkDocs are replaced while the process runs: `Page.render` (a page's
 Markdown to HTML) and `mkdocs.commands.build._build_page` (a page's template to its file).
 Each replacement asks the build's catalyst plugin for its `incremental.Session`; with none
-(another project, the cache off, `--dirty`) MkDocs' own function runs, unchanged.
+(another project, the cache off) MkDocs' own function runs, unchanged, and so does
+`_build_page` under `mkdocs serve --dirty`.
 
 They replace MkDocs and Material code we have read, so they are put in place only while the
 source of every function they replace or rely on is the one they were written against
@@ -16,16 +17,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING
 
 from catalyst.site import blog_speedups
 
-if TYPE_CHECKING:
-    from catalyst.site import incremental
-
 warn = logging.getLogger("catalyst.build_hooks")  # outside "mkdocs": never fails --strict
 
-# sha256 of the source of each function the hooks replace or rely on (MkDocs 1.6.1, Material 9.8.1).
+# sha256 of the source of each function the hooks replace or rely on (MkDocs 1.6.1, Material 9.8.1 and 9.8.2).
 EXPECTED = {
     "mkdocs.commands.build:build":
         "c476b64474acfaa20c08fdedc074238c6521bf320263065ee7de983ebf2032f9",
@@ -84,7 +81,8 @@ def install() -> bool:
     return True
 
 
-def _session(config) -> incremental.Session | None:
+def _session(config):
+    """The build's page cache session (incremental.Session), or None."""
     plugin = config.plugins.get("catalyst") if config is not None else None
     return getattr(plugin, "incremental", None)
 
