@@ -5,7 +5,9 @@ bench.json]`. It is no part of the runtime package: it needs the source tree. Ea
 figure is the median of the runs, measured in a fresh child process (so peak memory is
 the child's own maximum resident set): a plain Material build of the same Markdown without
 the catalyst plugin (the baseline), `catalyst build` cold and warm, the rebuild after one
-issue changes, one email cold and cached, and `catalyst check`.
+issue changes, one email cold and cached, and `catalyst check`; then the time from saving
+a post to the preview serving it, with plain `mkdocs serve` and with `catalyst serve`
+(scripts/benchmark_serve.py; `--no-serve` skips it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import benchmark_serve
 from catalyst.content.schema import RESOURCE_KINDS
 
 SIZES = {
@@ -234,7 +237,7 @@ def median(figures: list[Figure]) -> Figure:
     )
 
 
-def bench_size(name: str, runs: int, workdir: Path) -> dict:
+def bench_size(name: str, runs: int, workdir: Path, serve: bool = True) -> dict:
     root = generate(workdir / name, SIZES[name])
     plain = plain_config(root)
     catalyst = [sys.executable, "-m", "catalyst.cli"]
@@ -266,6 +269,10 @@ def bench_size(name: str, runs: int, workdir: Path) -> dict:
         results["email_cached"].append(measure([*catalyst, "email", month], root))
         results["load"].append(measure_load(root))
     row = {key: median(values).__dict__ for key, values in results.items()}
+    if serve:  # save to served page: `runs` saves on one server each (benchmark_serve.py)
+        plain_serve = [*mkdocs, "serve", "-f", str(plain)]
+        row["serve_plain"] = benchmark_serve.save_to_served(root, plain_serve, edits=runs)
+        row["serve"] = benchmark_serve.save_to_served(root, [*catalyst, "serve"], edits=runs)
     row["emails_rerendered"] = {k: max(v) for k, v in rerendered.items()}
     row["size"] = name
     row["counts"] = SIZES[name]
@@ -283,6 +290,8 @@ COLUMNS = [
     ("email_cached", "email cached"),
     ("check", "check"),
     ("load", "load+validate"),
+    ("serve_plain", "save→served, plain mkdocs serve"),
+    ("serve", "save→served, catalyst serve"),
 ]
 
 
@@ -290,7 +299,8 @@ def table(rows: list[dict]) -> str:
     head = "| size | " + " | ".join(label for _, label in COLUMNS) + " | warm/plain | cold/plain |"
     lines = [head, "|" + " --- |" * (len(COLUMNS) + 3)]
     for row in rows:
-        cells = [f"{row[k]['seconds']:.2f} s / {row[k]['peak_mib']:.0f} MiB" for k, _ in COLUMNS]
+        cells = [f"{row[k]['seconds']:.2f} s / {row[k]['peak_mib']:.0f} MiB" if k in row else "-"
+                 for k, _ in COLUMNS]
         lines.append(
             f"| {row['size']} | " + " | ".join(cells)
             + f" | {row['warm_vs_plain']:.2f} | {row['cold_vs_plain']:.2f} |"
@@ -304,13 +314,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--json", default="build/bench.json", help="where to write the figures")
     parser.add_argument("--keep", help="generate into this folder and keep it")
+    parser.add_argument("--no-serve", action="store_true", help="skip the save-to-served figures")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     rows = []
     with tempfile.TemporaryDirectory(prefix="catalyst-bench-") as temp:
         workdir = Path(args.keep or temp)
         for name in args.sizes.split(","):
-            rows.append(bench_size(name.strip().upper(), args.runs, workdir))
+            rows.append(bench_size(name.strip().upper(), args.runs, workdir, not args.no_serve))
             print(table(rows[-1:]), flush=True)
     print()
     print(table(rows))

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from catalyst.errors import CatalystError, ContentError, ProblemsError
+from catalyst.site.serve import command as serve_command
 
 
 def _settings(config_file: str):
@@ -194,6 +195,9 @@ def build(obj, site_dir: str | None, preview: bool) -> None:
         raise
     what = "Preview (with what is upcoming)" if preview else "Site"
     click.echo(f"{what} built in {target} ({time.perf_counter() - started:.1f} s)")
+
+
+main.add_command(serve_command)  # `catalyst serve`: the live preview (catalyst.site.serve)
 
 
 class Progress:

@@ -12,8 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,11 +90,14 @@ def staging(target: Path) -> Iterator[Path]:
         raise
 
 
-def replace_tree(staged: Path, target: Path) -> Path:
-    """Swap the `staged` folder in for `target` with renames: readers never see half of one."""
+def replace_tree(staged: Path, target: Path, *, delete_later: bool = False) -> Path:
+    """Swap the `staged` folder in for `target` with renames: readers never see half of one.
+    `delete_later`: the old folder is deleted by a process of its own, which nobody waits for
+    (deleting a ten-year site takes longer than building one from the page cache)."""
     old = None
     if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        unique = f"-{uuid.uuid4().hex[:12]}" if delete_later else ""
+        old = target.with_name(f".{target.name}.old-{os.getpid()}{unique}")
         os.replace(target, old)
     try:
         os.replace(staged, target)
@@ -100,6 +106,21 @@ def replace_tree(staged: Path, target: Path) -> Path:
             os.replace(old, target)
         shutil.rmtree(staged, ignore_errors=True)
         raise
-    if old is not None:
+    if old is not None and delete_later:
+        _delete_in_background(old)
+    elif old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+def _delete_in_background(folder: Path) -> None:
+    """`folder` deleted by a detached process (it outlives this one); a folder it could not
+    start on is deleted here."""
+    script = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+    try:
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(folder)], start_new_session=True,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -63,6 +63,8 @@ class Settings:
     address: str = _option(c.Type(str, default=""))
     # Same output, less work: see catalyst/site/blog_speedups.py. Off only to compare outputs.
     blog_speedups: bool = _option(c.Type(bool, default=True))
+    # Unchanged pages come from build/cache/pages: see catalyst/site/incremental.py.
+    page_cache: bool = _option(c.Type(bool, default=True))
 
     @functools.cached_property
     def _docs_prefix(self) -> str:

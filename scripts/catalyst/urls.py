@@ -30,6 +30,8 @@ RESOURCES_PAGE = f"{RESOURCES_DIR}/index.md"
 CATALYZERS_PAGE = f"{CATALYZERS_DIR}/index.md"
 ISSUES_PAGE = f"{ISSUES_DIR}/index.md"
 ARCHIVES = (RESOURCES_PAGE, CATALYZERS_PAGE, ISSUES_PAGE)
+# Inside build_dir: the page cache's entries (site/pagecache.py).
+PAGE_CACHE_DIR = "cache/pages"
 # What an image may be: email clients show PNG and JPEG.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 # A month, as issues and catalyzers name it, and an issue's file name.

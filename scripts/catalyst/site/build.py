@@ -43,7 +43,7 @@ def build_site(
             catalyst.progress = progress
             catalyst.preview = preview
         _run(config, config_file, strict)
-        replace_tree(staged, target)
+        replace_tree(staged, target, delete_later=True)  # the old site: not waited for
     return target
 
 

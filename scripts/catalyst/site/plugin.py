@@ -43,7 +43,7 @@ from catalyst.email import images
 from catalyst.email.webcopy import write_site_copy
 from catalyst.errors import ClockError, EmailError
 from catalyst.settings import PluginConfig, Settings
-from catalyst.site import blog_speedups, calendar, feeds, sharecard
+from catalyst.site import blog_speedups, calendar, feeds, incremental, sharecard
 from catalyst.site.pages import CATALYZERS_PAGE, ISSUES_PAGE, SUBSCRIBE_SLOT, SitePages
 
 log = logging.getLogger("mkdocs.plugins.catalyst")
@@ -76,6 +76,10 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self._serving = False
         self._posts: dict = {}
         self._speedups = False
+        # The page cache's session for the build under way (site/incremental.py), or None;
+        # under `catalyst serve`, what the site folder already holds (site/serve.py).
+        self.incremental: incremental.Session | None = None
+        self.written = None
 
     # The hooks follow MkDocs' lifecycle: start-up, config, files, nav, env, each page, post
     # build (or build error), serve, shut-down. With on_startup and on_shutdown, MkDocs keeps
@@ -116,6 +120,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
             emails.build_all, self.settings, library, months, jobs=jobs
         )
         background.shutdown(wait=False)
+        self.incremental = incremental.start(self)  # unchanged pages from build/cache/pages
         return config
 
     # The blog plugin sorts its files at priority -50; ours go in before it looks.
@@ -166,6 +171,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
                 blog_speedups.speed_up_excerpts(blog)
             _sanitise_excerpts(blog)
         self._tame_feeds(config)
+        incremental.env_ready(self, env, config, files)
         return env
 
     def _tame_feeds(self, config: MkDocsConfig) -> None:
@@ -260,10 +266,14 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         archive = self._archive_of(page)
         if archive is not None:
             archive.active = False
+        self.page_done()
+        return output
+
+    def page_done(self) -> None:
+        """One more page written (the page cache calls it for the pages it writes)."""
         if self.progress is not None:
             self._pages_done += 1
             self.progress(self._pages_done, self._pages_total)
-        return output
 
     def _archive_of(self, page: Page) -> Page | None:
         index = ARCHIVES.get(page.file.src_uri.split("/", 1)[0])
@@ -273,6 +283,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         return file.page if file is not None else None
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        incremental.finish(self)
         # Unchanged issues come from the email cache, so `mkdocs serve` reloads stay quick.
         try:
             rendered = self._emails.result()
@@ -287,6 +298,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         log.debug("catalyst: wrote %d email copies", len(rendered))
 
     def on_build_error(self, *, error: Exception) -> None:
+        self.incremental = None
         # Let the background emails finish (they only fill the cache) before MkDocs exits.
         if self._emails is not None:
             concurrent.futures.wait([self._emails])
