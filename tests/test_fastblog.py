@@ -120,3 +120,22 @@ def test_speedups_step_aside_when_material_is_not_what_they_were_checked_against
     compared = [p for p in guarded if (tmp_path / "guarded" / p).is_file() and p.suffix != ".gz"]
     assert len(compared) > 50
     assert [p for p in compared if not same(tmp_path / "guarded" / p, tmp_path / "plain" / p)] == []
+
+
+def test_the_guard_vouches_by_series_and_blog_plugin_code_not_by_patch_release(monkeypatch):
+    """A release of the recorded series whose blog plugin is unchanged keeps the speed-ups on
+    (9.8.2 changed only the privacy plugin); another series or a changed blog plugin does not."""
+    from catalyst.site import blog_speedups
+
+    assert blog_speedups.mismatch() is None
+    installed = blog_speedups.metadata.version("mkdocs-material")
+    assert installed.startswith(blog_speedups.MATERIAL_SERIES + ".")
+
+    monkeypatch.setattr(blog_speedups, "BLOG_PLUGIN", "0" * 64)
+    assert "blog plugin is not the code they were checked against" in blog_speedups.mismatch()
+
+    monkeypatch.undo()
+    monkeypatch.setattr(blog_speedups, "MATERIAL_SERIES", "9.7")
+    assert blog_speedups.mismatch() == (
+        f"mkdocs-material is {installed}, they were checked against 9.7.x"
+    )

@@ -37,3 +37,33 @@ def test_ci_runs_exactly_the_readme_test_command():
     ).stdout.strip()
     assert extracted == shell_blocks((ROOT / "README.md").read_text())[1]
     assert "README.md" in (ROOT / ".ci/run").read_text()
+
+
+def test_every_install_takes_the_tested_versions_and_they_cover_every_dependency():
+    """The README's commands and every workflow install with the constraints file, and it pins
+    every package pyproject names (so no install picks a version the tests have not seen)."""
+    import re
+    import tomllib
+
+    readme = shell_blocks((ROOT / "README.md").read_text())[:2]
+    workflows = [
+        line for path in sorted((ROOT / ".github/workflows").glob("*.yml"))
+        for line in path.read_text().splitlines() if re.search(r"\bpip install\b", line)
+        and not line.lstrip().startswith("#")
+    ]
+    installs = [cmd for cmd in readme] + workflows
+    assert len(installs) >= 4
+    assert [i for i in installs if "-c .ci/constraints.txt" not in i] == []
+
+    def name(requirement: str) -> str:
+        return re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+    pinned = {
+        name(line): line.split("==", 1)[1]
+        for line in (ROOT / ".ci/constraints.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {name(r) for r in project["dependencies"]}
+    wanted |= {name(r) for extra in project["optional-dependencies"].values() for r in extra}
+    assert sorted(wanted - set(pinned)) == []

@@ -17,9 +17,11 @@ found two costs that grow faster than the number of posts:
 
 Both are checked by a test that builds a site with and without them and compares every
 file. They rely on Material's private code, so they are checked at start-up (`usable`):
-the installed Material must be the version they were written against, and the source of
-each function they replace, mirror or rely on must hash as recorded. On any mismatch they
-step aside with one warning, and Material's own code runs.
+the installed Material must be of the release series they were written against, its blog
+plugin's code must hash as recorded, and so must the source of each function they replace,
+mirror or rely on. On any mismatch they step aside with one warning, and Material's own code
+runs. A release that changes nothing of the blog plugin (9.8.2 fixed the privacy plugin only)
+keeps them on, so a security fix elsewhere in Material never costs the speed-ups.
 """
 
 from __future__ import annotations
@@ -28,17 +30,20 @@ import hashlib
 import importlib
 import inspect
 import logging
+import pathlib
 import re
 import types
 from importlib import metadata
 
 from mkdocs.structure.toc import get_toc
 
-# Checked at start-up (see `check`): the Material these speed-ups were written against, and
-# the source of every function they replace, mirror or rely on. Anything else: Material's own
-# code runs, after one warning. To accept a new Material, compare its code with `_render_head`
-# and `Posts`, run tests/test_fastblog.py, and record its version and `fingerprints()` here.
-MATERIAL_VERSION = "9.8.1"
+# Checked at start-up (see `mismatch`): the Material series these speed-ups were written
+# against (checked with 9.8.1 and 9.8.2), the code of its whole blog plugin, and the source of
+# every function they replace, mirror or rely on. Anything else: Material's own code runs, after
+# one warning. To accept a new Material, compare its code with `_render_head` and `Posts`, run
+# tests/test_fastblog.py, and record its series, `blog_plugin_digest()` and `fingerprints()` here.
+MATERIAL_SERIES = "9.8"
+BLOG_PLUGIN = "dcbfe353f1941a054ec9acdb601d7cf42197e4028515f6ecbce7b253841da26b"
 SOURCES = {
     # Mirrored line by line by `_render_head`, which also reads `post._title_from_render`.
     "material.plugins.blog.structure:Excerpt.render":
@@ -69,14 +74,29 @@ def fingerprints() -> dict[str, str | None]:
     return found
 
 
+def blog_plugin_digest() -> str | None:
+    """The sha256 of every Python file of the installed blog plugin, by path (None: gone)."""
+    try:
+        root = pathlib.Path(importlib.import_module("material.plugins.blog").__file__).parent
+    except (ImportError, TypeError):
+        return None
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def mismatch() -> str | None:
     """Why the speed-ups cannot vouch for the installed Material, or None when they can."""
     try:
         version = metadata.version("mkdocs-material")
     except metadata.PackageNotFoundError:
         version = "none"
-    if version != MATERIAL_VERSION:
-        return f"mkdocs-material is {version}, they were checked against {MATERIAL_VERSION}"
+    if version.split(".")[:2] != MATERIAL_SERIES.split("."):
+        return f"mkdocs-material is {version}, they were checked against {MATERIAL_SERIES}.x"
+    if blog_plugin_digest() != BLOG_PLUGIN:
+        return f"mkdocs-material {version}'s blog plugin is not the code they were checked against"
     for name, digest in fingerprints().items():
         if digest is None:
             return f"{name} is gone"
