@@ -121,6 +121,14 @@ class _Composer:
                 if not isinstance(after, yaml.StreamEndEvent):
                     _stop(after, first_line,
                           "more than one YAML document: remove the '...' or '---' line")
+        except yaml.YAMLError as error:
+            # PyYAML 6.0.4's scanner has a nesting limit of its own, met before these events
+            # (it reads a flow collection ahead): the same rule, said the same way.
+            if "maximum nesting depth" not in str(getattr(error, "problem", "")):
+                raise
+            mark = error.problem_mark or error.context_mark
+            message = f"front matter nested more than {MAX_DEPTH} levels deep"
+            raise YamlProblems([(_line(mark, first_line), message)]) from None
         finally:
             self.loader.dispose()
         if self.duplicates:
