@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from catalyst.cli_options import new_field_options
 from catalyst.errors import CatalystError, ContentError, ProblemsError
 from catalyst.site.serve import command as serve_command
 
@@ -112,33 +113,9 @@ def check(obj, external: bool, release: bool, quiet: bool, verbose: bool) -> Non
 
 
 # What `new --starts/--ends` read: a local time, or one with its offset.
-_TIMES = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S%z"]
-
-
 @main.command()
 @click.argument("kind", type=click.Choice(["post", "resource", "catalyzer", "issue"]))
-@click.option("--title", help="Title (post, resource, issue).")
-@click.option("--name", help="The catalyzer's name.")
-@click.option("--kind", "resource_kind", help="Resource kind, e.g. video, article.")
-@click.option("--url", help="The resource's outside link.")
-@click.option("--post", help="The resource's blog post, by slug.")
-@click.option("--summary", help="The resource's summary.")
-@click.option("--description", help="The post's description.")
-@click.option("--author", help="The post's author key (content/blog/.authors.yml).")
-@click.option("--category", help="The post's category.")
-@click.option("--role", help="The catalyzer's role.")
-@click.option("--organization", help="The catalyzer's organization.")
-@click.option("--location", help="The catalyzer's place, e.g. 'Muhlenberg County, KY'.")
-@click.option("--month", help="YYYY-MM: the catalyzer's or the issue's month.")
-@click.option("--subject", help="The issue's subject line.")
-@click.option("--preview-text", help="The issue's preview text.")
-@click.option("--date", type=click.DateTime(["%Y-%m-%d"]),
-              help="YYYY-MM-DD: a post's or resource's date.")
-@click.option("--starts", type=click.DateTime(_TIMES),
-              help="An event's start, e.g. 2024-12-10T09:00.")
-@click.option("--ends", type=click.DateTime(_TIMES), help="An event's end, e.g. 2024-12-10T15:00.")
-@click.option("--timezone", help="An event's IANA time zone, e.g. America/Los_Angeles.")
-@click.option("--registration", help="An event's registration link.")
+@new_field_options
 @click.pass_obj
 def new(obj, kind: str, resource_kind: str | None, **values) -> None:
     """Scaffold a new KIND file with valid front matter and print its path.
