@@ -313,16 +313,7 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
     live = mailchimp_api.connect(
         os.environ, on_retry=lambda message: click.echo(f"  retry: {message}", err=True)
     )
-    if found:  # before any request: refused, or said and let through
-        allowed = allow_placeholders or not live or dry_run
-        for finding in found:
-            problem = finding.problem(release=True)
-            show_problem(problem if not allowed else dataclasses.replace(problem, level="warning"))
-        if not allowed:
-            raise click.ClickException(
-                f"{len(found)} placeholder(s) in what this push would send (listed above): "
-                "replace them, or add --allow-placeholders to push them anyway"
-            )
+    _placeholder_gate(found, allowed=allow_placeholders or not live or dry_run)
     if live and not dry_run:
         api = live
         click.echo(f"Pushing {campaign_title(settings, month)} to {live.base_url}")
@@ -333,8 +324,24 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
         click.echo(f"Dry run ({why})")
     result = mailchimp.push(library.issues[month], email.html, email.text, settings, api,
                             options, on_step=lambda m: click.echo(f"  {m}"))
+    _show_push(result, pending_id=mailchimp_api.PENDING_ID)
+
+
+def _placeholder_gate(found: list, *, allowed: bool) -> None:
+    """Before any request: placeholders refuse the push, or are said and let through."""
+    for finding in found:
+        problem = finding.problem(release=True)
+        show_problem(problem if not allowed else dataclasses.replace(problem, level="warning"))
+    if found and not allowed:
+        raise click.ClickException(
+            f"{len(found)} placeholder(s) in what this push would send (listed above): "
+            "replace them, or add --allow-placeholders to push them anyway"
+        )
+
+
+def _show_push(result, *, pending_id: str) -> None:
     where = f"id {result.campaign_id}, status {result.status}"
-    if result.campaign_id == mailchimp_api.PENDING_ID:
+    if result.campaign_id == pending_id:
         where = "not created (dry run)"
     if result.schedule_time:
         where += f" for {result.schedule_time:%Y-%m-%d %H:%M} UTC"
