@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup, Comment
 from click.testing import CliRunner
 
 from catalyst.cli import main
-from catalyst.content import checks as check
+from catalyst import checks as check
 from catalyst.content import loader as content
 from catalyst.email import build as emails
 from catalyst.email import cache, webcopy

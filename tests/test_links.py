@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from catalyst.cli import main
-from catalyst.content import checks as check
+from catalyst import checks as check
 from catalyst.content import links
 from catalyst.settings import load_settings
 

@@ -91,7 +91,7 @@ def check(obj, external: bool, release: bool, quiet: bool, verbose: bool) -> Non
     Exits 1 when there is an error; warnings (such as placeholders: example.org addresses,
     sample ids, placeholder images) exit 0, except with --release.
     """
-    from catalyst.content import checks
+    from catalyst import checks
 
     settings = _settings(obj["config_file"])
     with Progress("Checking outside links") as progress:

@@ -27,7 +27,7 @@ def content_problems(settings, library, texts: list[tuple[str, str, str]]) -> li
     """Every place content breaks the policy, as Problems with file and line: Markdown
     fields whose HTML it does not allow, plain-text fields holding markup, URLs with a
     scheme or a character they may not have, and pages asking for another template.
-    `texts` is `check.source_files`' files, read: (text, path shown, URI in docs_dir)."""
+    `texts` is `checks.source_files`' files, read: (text, path shown, URI in docs_dir)."""
     check = _ContentCheck(library, {shown: text for text, shown, _ in texts})
     for group in (library.posts, library.resources, library.catalyzers, library.issues):
         for item in group.values():
