@@ -21,8 +21,8 @@ import yaml
 from bs4 import BeautifulSoup, Comment
 from click.testing import CliRunner
 
-from catalyst.cli import main
 from catalyst import checks as check
+from catalyst.cli import main
 from catalyst.content import loader as content
 from catalyst.email import build as emails
 from catalyst.email import cache, webcopy
