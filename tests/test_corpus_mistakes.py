@@ -158,6 +158,17 @@ CASES = [
         "content/resources/alias.md", 6, "YAML anchors (&q)",
     ),
     Case(
+        # A resource the issue lists, linked over http: the site may, the email may not. The
+        # email's own check names the file, the field and its line (it said line 1 before).
+        "emailed-resource-url-over-http",
+        lambda p, o: edit(
+            p, "content/resources/leading-the-way-to-trust-and-connectedness.md",
+            "url: https://example.org/videos/", "url: http://videos.example.net/",
+        ),
+        "content/resources/leading-the-way-to-trust-and-connectedness.md", 5,
+        "url: link 'http://videos.example.net/leading-the-way-to-trust-and-connectedness'",
+    ),
+    Case(
         # The email takes only https: the check says so at the line, before the email fails.
         "event-registration-over-http",
         lambda p, o: write(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import posixpath
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -17,6 +18,9 @@ from catalyst.email import images
 from catalyst.email.rendered import CONTENT_WIDTH, MERGE_TAG
 from catalyst.errors import EmailError
 from catalyst.settings import Settings
+
+# A front matter line giving a field its value (`url: ...`, `- image: ...`).
+_FIELD = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w-]*):\s")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +63,23 @@ class EmailLinks:
             return Origin(owner.source, self.settings.docs_uri(owner.source))
         raise TypeError(f"no origin for {owner!r}")
 
+    def error(self, owner, written: str, message: str) -> EmailError:
+        """An EmailError at the line of `owner`'s file where `written` is, naming the front
+        matter field it is the value of (the first line, when it cannot be found)."""
+        source = self.origin(owner).source
+        try:
+            lines = (self.settings.root / source).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return EmailError(source, message)
+        in_front_matter = bool(lines) and lines[0].strip() == "---"
+        for number, line in enumerate(lines, 1):
+            if number > 1 and in_front_matter and line.strip() == "---":
+                in_front_matter = False
+            if written and written in line:
+                field = _FIELD.match(line) if in_front_matter else None
+                return EmailError(source, f"{field[1]}: {message}" if field else message, number)
+        return EmailError(source, message)
+
     def tag(self, url: str) -> str:
         """`url` with the campaign's UTM parameters if it leads into the site."""
         if not url.startswith(self.site):
@@ -92,9 +113,8 @@ class EmailLinks:
         url = self._absolute(path.strip(), owner, "image")
         suffix = posixpath.splitext(urlsplit(url).path)[1].lower()
         if suffix not in urls.IMAGE_SUFFIXES:
-            raise EmailError(
-                self.origin(owner).source,
-                f"image '{path}' must be PNG or JPG (email clients need them)",
+            raise self.error(
+                owner, path, f"image '{path}' must be PNG or JPG (email clients need them)"
             )
         return url
 
@@ -109,7 +129,7 @@ class EmailLinks:
         try:
             prepared = images.prepare(self.settings, file, slot)
         except images.ImageError as error:
-            raise EmailError(self.origin(owner).source, f"image: {error}") from None
+            raise self.error(owner, path, f"image: {error}") from None
         self.files[str(images.store_dir(self.settings) / prepared.name)] = prepared.digest
         self.images.append((path, prepared.name, prepared.size))
         url = f"{self.site}{images.PUBLIC_DIR}/{prepared.name}"
@@ -121,7 +141,7 @@ class EmailLinks:
         origin = self.origin(owner)
         file = self.settings.docs_dir / self._local(unquote(urlsplit(path).path), origin.page)
         if not file.is_file():
-            raise EmailError(origin.source, f"image '{path}' not found (looked for {file})")
+            raise self.error(owner, path, f"image '{path}' not found (looked for {file})")
         return file
 
     def _local(self, path: str, page: str) -> str:
@@ -143,8 +163,8 @@ class EmailLinks:
         if parts.scheme == "https":
             return url
         if parts.scheme:
-            raise EmailError(
-                origin.source,
+            raise self.error(
+                owner, url,
                 f"{what} '{url}': the email uses only https:// addresses (and mailto: for links)",
             )
         if not parts.path:
