@@ -289,8 +289,9 @@ def post_plain(post) -> dict:
     }
 
 
-def excerpt_plain(post) -> dict:
-    """What a blog index, archive or category page shows of a post it lists."""
+def excerpt_plain(post, post_part: dict | None = None) -> dict:
+    """What a blog index, archive or category page shows of a post it lists (`post_part`:
+    its `post_plain`, when the caller has it already)."""
     excerpt = post.excerpt
     return {
         "url": post.url,
@@ -298,7 +299,7 @@ def excerpt_plain(post) -> dict:
         "title_from_render": post._title_from_render,
         "markdown": digest(post.markdown or ""),
         "meta": plain(post.meta),
-        "post": post_plain(post),
+        "post": post_plain(post) if post_part is None else post_part,
         "authors": [plain(a) for a in getattr(excerpt, "authors", [])],
         "categories": [ref(c) for c in getattr(excerpt, "categories", [])],
     }

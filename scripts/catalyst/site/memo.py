@@ -6,7 +6,10 @@ compile every theme template again, for one saved file. Each memo is keyed on al
 function's input (the text itself, or a file's path with its size and modification time)
 and hands out a fresh copy of mutable results, so a rebuild sees exactly what a cold
 build would. They are installed in the serve process only; `catalyst build` runs each
-function once per file anyway.
+function once per file anyway. Two remember a build's worth of output: the sanitiser's
+(`safety.clean`, a pure function of its text) and the generated pages' Markdown
+(`SitePages.all`, keyed on all the library shows at its moment, the settings and the
+templates: `pages_key`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,12 @@ import copy
 import functools
 import os
 
+import jinja2
 import jinja2.bccache
+import jinja2.meta
+from jinja2 import nodes
+
+from catalyst.site.pagecache import digest
 
 _installed = False
 _BYTECODE: MemoryBytecodeCache | None = None
@@ -110,6 +118,75 @@ def _copy_changed(copy_file):
     return copy_changed
 
 
+def pages_key(site_pages) -> str:
+    """Everything `SitePages.all` reads: each item of the library as validated (and whether
+    it is shown or upcoming at the library's moment), the settings and the page templates.
+    A post's `body` is left out while no template names a post (`_templates_reach_posts`):
+    the pages then only link to posts, so saving a post's text does not render them again."""
+    library, settings = site_pages.library, site_pages.settings
+    folder = settings.templates_dir / "pages"
+    sources = tuple(
+        (path.relative_to(folder).as_posix(), path.read_text(encoding="utf-8", errors="replace"))
+        for path in sorted(p for p in folder.rglob("*") if p.is_file())
+    )
+    skip = None if _templates_reach_posts(sources) else {"body"}
+    parts = [repr(settings), repr(library.preview), repr(sorted(library.invalid))]
+    parts += [part for source in sources for part in source]
+    for kind in (library.posts, library.resources, library.catalyzers, library.issues):
+        parts.append(repr(len(kind)))
+        for slug, item in kind.items():
+            shown = (library.shown(item), library.is_live(item), library.upcoming(item))
+            dump = item.model_dump_json(exclude=skip if kind is library.posts else None)
+            parts += [slug, type(item).__qualname__, dump, repr(shown)]
+    return digest(*parts)
+
+
+@functools.lru_cache(maxsize=8)
+def _templates_reach_posts(sources: tuple) -> bool:
+    """Whether a template `SitePages.all` renders, or one it imports or includes, names a
+    post: a name, attribute or string with "post" in it (`library.posts`, `post_for`,
+    `attr("posts")`...). A template unread, unparsable or named by a computed name counts
+    as yes."""
+    from catalyst.site.pages import ALL_TEMPLATES
+
+    env, texts = jinja2.Environment(), dict(sources)
+    todo, seen = list(ALL_TEMPLATES), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            tree = env.parse(texts[name])
+        except (KeyError, jinja2.TemplateSyntaxError):
+            return True
+        for node in tree.find_all((nodes.Name, nodes.Getattr, nodes.Const)):
+            value = getattr(node, "name", None) or getattr(node, "attr", None)
+            value = value if value is not None else getattr(node, "value", None)
+            if isinstance(value, str) and "post" in value.lower():
+                return True
+        for other in jinja2.meta.find_referenced_templates(tree):
+            if other is None:
+                return True
+            todo.append(other)
+    return False
+
+
+def _last_pages(all_pages):
+    """`SitePages.all` remembered for the last key it was asked with."""
+    last: dict = {}
+
+    @functools.wraps(all_pages)
+    def remembered(self) -> dict[str, str]:
+        key = pages_key(self)
+        if last.get("key") != key:
+            last.clear()
+            last.update(key=key, pages=all_pages(self))
+        return dict(last["pages"])
+
+    return remembered
+
+
 def install() -> None:
     """Remember across rebuilds in this process (idempotent)."""
     global _installed, _BYTECODE
@@ -121,13 +198,17 @@ def install() -> None:
     from material.plugins.blog import structure as blog_structure
     from mkdocs.utils import meta
 
+    from catalyst import safety
     from catalyst.content import loader
     from catalyst.email import webcopy
+    from catalyst.site import pages
 
     blog_structure.yaml = _YamlMemo(blog_structure.yaml)
     meta.yaml = _YamlMemo(meta.yaml)  # every other page's front matter, as MkDocs reads it
     blog_plugin.readtime = functools.lru_cache(maxsize=None)(blog_plugin.readtime)
     loader.read_document = _file_memo(loader.read_document)
+    safety.clean = functools.lru_cache(maxsize=8192)(safety.clean)  # text in, text out
+    pages.SitePages.all = _last_pages(pages.SitePages.all)
     # The blog rewrites its generated view sources, and we the emails' site copies, on every
     # build: a file that would get the same bytes is left as it is.
     save = blog_plugin.BlogPlugin._save_to_file

@@ -1,0 +1,79 @@
+"""The serve process's memos hand out what the function itself would, after any change of
+their input: the generated pages (`SitePages.all`) and the sanitiser (`safety.clean`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+from catalyst.content.loader import load
+from catalyst.site import memo
+from catalyst.site.pages import SitePages
+
+ALL = getattr(SitePages.all, "__wrapped__", SitePages.all)  # MkDocs' own, memo or not
+
+
+def pages(settings, **options) -> SitePages:
+    library, problems = load(settings, **options)
+    assert [p for p in problems if p.level == "error"] == []
+    return SitePages(library, settings)
+
+
+def edit(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_generated_pages_are_rendered_again_when_any_input_changes(project, settings):
+    remembered = memo._last_pages(ALL)
+    seen = []
+
+    def same_as_a_fresh_render(**options) -> None:
+        site = pages(settings, **options)
+        got = remembered(site)
+        assert got == ALL(site)
+        seen.append(got)
+
+    same_as_a_fresh_render()
+    resource = sorted((project / "content/resources").glob("*.md"))[0]
+    edit(resource, "\ntitle: ", "\ntitle: Renamed ")
+    same_as_a_fresh_render()
+    assert seen[-1] != seen[-2]  # a resource's title
+    edit(project / "templates/pages/issues.md.j2", "# Issues", "# All the issues")
+    same_as_a_fresh_render()
+    assert seen[-1] != seen[-2]  # a template
+    same_as_a_fresh_render(now=dt.datetime(2001, 1, 1, tzinfo=dt.UTC))
+    assert seen[-1] != seen[-2]  # the moment: nothing was live in 2001
+    same_as_a_fresh_render(preview=True, now=dt.datetime(2001, 1, 1, tzinfo=dt.UTC))
+    assert seen[-1] != seen[-2]  # a preview shows it all, upcoming
+
+
+def test_a_posts_text_counts_once_a_template_names_posts(project, settings):
+    remembered = memo._last_pages(ALL)
+    post = sorted((project / "content/blog/posts").glob("*.md"))[0]
+    heading = next(line for line in post.read_text().splitlines() if line.startswith("# "))
+    edit(post, heading + "\n", heading + "\n\nA new first paragraph.\n")
+    site = pages(settings)
+    assert remembered(site) == ALL(site)  # the pages link to posts only: same pages
+    edit(project / "templates/pages/issues.md.j2", "# Issues",
+         "# Issues\n\n{% for p in library.posts.values() %}{{ p.body | length }} {% endfor %}")
+    site = pages(settings)
+    before = remembered(site)
+    assert before == ALL(site)
+    edit(post, "A new first paragraph.", "A longer new first paragraph.")
+    site = pages(settings)
+    assert remembered(site) == ALL(site) != before
+
+
+def test_the_remembered_sanitiser_cleans_each_text_as_given():
+    script = (
+        "from catalyst.site import memo; memo.install(); from catalyst import safety\n"
+        "for text in ['<p>a</p><script>x</script>', '<p onclick=\"x\">b</p>',\n"
+        "             '<p>a</p><script>x</script>']:\n"
+        "    print(safety.clean(text))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.splitlines() == ["<p>a</p>", "<p>b</p>", "<p>a</p>"]
