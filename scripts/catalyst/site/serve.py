@@ -11,16 +11,19 @@ write, but:
 - the site folder is not emptied: files a rebuild did not produce are removed after it;
 - static files are copied only when their source is newer (MkDocs' own `dirty` test);
 - pure, repeated work is remembered across rebuilds (`memo.py`);
-- changes are noticed by inotify rather than by scanning every file twice a second.
+- changes are noticed by inotify rather than by scanning every file twice a second;
+- the cycle collector runs once between rebuilds rather than all through them (`_Collector`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -89,6 +92,35 @@ def _remove_stale(site: Path, started: float, outputs: set[str]) -> None:
                 path.unlink()
 
 
+class _Collector:
+    """Python's cycle collector, between rebuilds rather than all through them. This process
+    holds a whole site (the page cache's conversions, the memos, the last build's pages); at
+    the default threshold a rebuild at L starts about 170 collections, some of them of
+    everything: a tenth of its time. While a build runs, young objects are collected every
+    20,000 allocations rather than 700; a second after it, once the browser has reloaded,
+    the last build's pages (cyclic garbage once a build replaces them) are collected in one
+    pass, so memory stays at about one site's worth. A save in that second cancels it."""
+
+    IDLE = 1.0  # seconds after a build
+
+    def __init__(self):
+        self._timer: threading.Timer | None = None
+
+    @contextlib.contextmanager
+    def building(self):
+        if self._timer is not None:
+            self._timer.cancel()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(20_000, *thresholds[1:])
+        try:
+            yield
+        finally:
+            gc.set_threshold(*thresholds)
+            self._timer = threading.Timer(self.IDLE, gc.collect)
+            self._timer.daemon = True
+            self._timer.start()
+
+
 class Builder:
     """Builds the site for the server, in this process, from a freshly loaded config."""
 
@@ -98,6 +130,7 @@ class Builder:
         self.dev_addr = dev_addr
         self.written = Written()
         self.serve_url = ""
+        self.collector = _Collector()
 
     def load(self):
         from mkdocs.config import load_config
@@ -119,7 +152,7 @@ class Builder:
         catalyst = config.plugins.get("catalyst")
         if catalyst is not None:
             catalyst.written = self.written
-        with _no_clean(self.site_dir, self.written) as built:
+        with _no_clean(self.site_dir, self.written) as built, self.collector.building():
             build(config, serve_url=self.serve_url)
             built["outputs"] = {
                 f.abs_dest_path for f in (catalyst._files if catalyst is not None else [])
