@@ -77,3 +77,39 @@ def test_the_remembered_sanitiser_cleans_each_text_as_given():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True).stdout
     assert out.splitlines() == ["<p>a</p>", "<p>b</p>", "<p>a</p>"]
+
+
+def test_validation_is_remembered_per_document_and_redone_for_a_changed_one(tmp_path):
+    from catalyst.content.frontmatter import Document
+    from catalyst.content.schema import Link
+
+    calls = []
+
+    def validate(model, doc):
+        calls.append(doc)
+        return model(**doc.meta), [doc.path]
+
+    remembered = memo._document_memo(validate)
+    first = Document("a.md", {"title": "A", "url": "https://example.org/"}, "", 1, {})
+    item, problems = remembered(Link, first)
+    problems.append("changed by the caller")
+    assert remembered(Link, first) == (item, ["a.md"]) and calls == [first]
+    second = Document("a.md", {"title": "B", "url": "https://example.org/"}, "", 1, {})
+    assert remembered(Link, second)[0].title == "B" and calls == [first, second]
+
+
+def test_installed_theme_folders_are_walked_once_and_the_projects_every_time(tmp_path):
+    import jinja2
+    import material
+
+    original = getattr(jinja2.FileSystemLoader.list_templates, "__wrapped__",
+                       jinja2.FileSystemLoader.list_templates)
+    listing = memo._installed_templates(original)
+    theme = str(next(iter(material.__path__))) + "/templates"
+    (tmp_path / "main.html").write_text("x")
+    loader = jinja2.FileSystemLoader([str(tmp_path), theme])
+    assert listing(loader) == original(loader)
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials/extra.html").write_text("y")
+    assert "partials/extra.html" in listing(loader)
+    assert listing(loader) == original(loader)

@@ -95,6 +95,11 @@ def _json(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def plain_digest(value) -> str:
+    """A digest of a plain value (`plain`): equal exactly when the values are equal."""
+    return digest(_json(value))
+
+
 def ref(item):
     """How a page shows another page, a section or a link: its kind, title and URL."""
     if item is None:

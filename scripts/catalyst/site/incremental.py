@@ -180,7 +180,7 @@ class Session:
     def on_env(self, config, files, blogs) -> None:
         """All pages are read: the nav's titles are final. Excerpts start afresh each time."""
         self.files = files
-        self._excerpts: dict[int, dict] = {}  # post id -> what a listing shows of it
+        self._excerpts: dict[int, str] = {}  # post id -> what a listing shows of it
         self._posts: dict[int, dict] = {}  # post id -> what the blog shows of it
         self._blog_configs: dict[int, dict] = {}
         # Each blog with the ids of its posts and of its views (index, archive, categories).
@@ -254,9 +254,12 @@ class Session:
                 return {"view": view, "blog": self._blog_configs[id(blog)]}
         return {}
 
-    def _excerpt(self, post) -> dict:
+    def _excerpt(self, post) -> str:
+        """What a listing shows of a post, as the digest of its plain form: a listing page's
+        key then holds one short string per post listed, once a build per post."""
         if id(post) not in self._excerpts:
-            self._excerpts[id(post)] = fingerprint.excerpt_plain(post, self._post(post))
+            part = fingerprint.excerpt_plain(post, self._post(post))
+            self._excerpts[id(post)] = fingerprint.plain_digest(part)
         return self._excerpts[id(post)]
 
     def _post(self, post) -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
+from pathlib import Path
 
 import jinja2
 import jinja2.bccache
@@ -81,6 +82,53 @@ def _file_memo(function):
         return remembered[key]
 
     return cached
+
+
+def _document_memo(validate):
+    """`validate(model, document)` remembered by the document itself: the loader's documents
+    come from the remembered `read_document`, one object while their file is unchanged, and
+    the models are frozen, so the item is shared; the problems are handed out as a new list."""
+    remembered: dict = {}
+
+    @functools.wraps(validate)
+    def cached(model, doc, **extra):
+        if extra:
+            return validate(model, doc, **extra)
+        key = (model, id(doc))
+        hit = remembered.get(key)
+        if hit is None or hit[0] is not doc:  # the document is kept: its id is not reused
+            hit = remembered[key] = (doc, *validate(model, doc))
+        return hit[1], list(hit[2])
+
+    return cached
+
+
+def _installed_templates(list_templates):
+    """`FileSystemLoader.list_templates` that walks the folders of installed themes (Material's
+    icons are thousands of files) once a process, and the project's own on every call: the
+    libraries a process runs do not change under it (as `fingerprint.toolchain` assumes)."""
+    from catalyst.site import fingerprint
+
+    walked: dict = {}
+    installed = [Path(m.__file__).parent for m in fingerprint._theme_packages()]
+
+    def listing(self) -> list[str]:
+        if type(self) is not jinja2.FileSystemLoader:
+            return list_templates(self)
+        found: set[str] = set()
+        for folder in self.searchpath:
+            one = jinja2.FileSystemLoader([folder], self.encoding, self.followlinks)
+            path = Path(folder)
+            if not any(path == p or p in path.parents for p in installed):
+                found.update(list_templates(one))
+                continue
+            key = (str(folder), self.followlinks)
+            if key not in walked:
+                walked[key] = list_templates(one)
+            found.update(walked[key])
+        return sorted(found)
+
+    return functools.wraps(list_templates)(listing)
 
 
 def _same_bytes(path, data: bytes) -> bool:
@@ -207,6 +255,9 @@ def install() -> None:
     meta.yaml = _YamlMemo(meta.yaml)  # every other page's front matter, as MkDocs reads it
     blog_plugin.readtime = functools.lru_cache(maxsize=None)(blog_plugin.readtime)
     loader.read_document = _file_memo(loader.read_document)
+    loader.validate = _document_memo(loader.validate)
+    jinja2.FileSystemLoader.list_templates = _installed_templates(
+        jinja2.FileSystemLoader.list_templates)
     safety.clean = functools.lru_cache(maxsize=8192)(safety.clean)  # text in, text out
     pages.SitePages.all = _last_pages(pages.SitePages.all)
     # The blog rewrites its generated view sources, and we the emails' site copies, on every
