@@ -113,3 +113,17 @@ def test_installed_theme_folders_are_walked_once_and_the_projects_every_time(tmp
     (tmp_path / "partials/extra.html").write_text("y")
     assert "partials/extra.html" in listing(loader)
     assert listing(loader) == original(loader)
+
+
+def test_a_site_copy_is_remembered_by_the_email_and_settings_it_comes_from(settings):
+    from catalyst.email import webcopy
+    from catalyst.email.rendered import RenderedEmail
+
+    original = getattr(webcopy.site_copy, "__wrapped__", webcopy.site_copy)
+    remembered = memo._by_value(original)
+    page = '<html><head><meta charset="utf-8"></head><body><a href="{}x/">{}</a></body></html>'
+    for text in ("one", "two", "one"):
+        email = RenderedEmail("2023-06", page.format(settings.site_url, text), text, "s", "p")
+        assert remembered(email, settings) == original(email, settings)
+        assert text in remembered(email, settings)
+    assert memo._by_value(len)([1, 2]) == 2  # a value that cannot be hashed: called as is

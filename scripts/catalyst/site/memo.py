@@ -131,6 +131,22 @@ def _installed_templates(list_templates):
     return functools.wraps(list_templates)(listing)
 
 
+def _by_value(function, maxsize: int = 1024):
+    """A pure `function` of hashable values remembered by them (equal values, same result);
+    called as it is when a value cannot be hashed."""
+    remembered = functools.lru_cache(maxsize=maxsize)(function)
+
+    @functools.wraps(function)
+    def cached(*args):
+        try:
+            hash(args)
+        except TypeError:
+            return function(*args)
+        return remembered(*args)
+
+    return cached
+
+
 def _same_bytes(path, data: bytes) -> bool:
     try:
         with open(path, "rb") as handle:
@@ -249,7 +265,7 @@ def install() -> None:
     from catalyst import safety
     from catalyst.content import loader
     from catalyst.email import webcopy
-    from catalyst.site import pages
+    from catalyst.site import feeds, pages
 
     blog_structure.yaml = _YamlMemo(blog_structure.yaml)
     meta.yaml = _YamlMemo(meta.yaml)  # every other page's front matter, as MkDocs reads it
@@ -258,7 +274,10 @@ def install() -> None:
     loader.validate = _document_memo(loader.validate)
     jinja2.FileSystemLoader.list_templates = _installed_templates(
         jinja2.FileSystemLoader.list_templates)
-    safety.clean = functools.lru_cache(maxsize=8192)(safety.clean)  # text in, text out
+    safety.clean = _by_value(safety.clean, 8192)  # text in, text out
+    # Each issue's site copy and its feed entry: from the (frozen) rendered email and settings.
+    webcopy.site_copy = feeds.site_copy = _by_value(webcopy.site_copy)
+    feeds.content_html = _by_value(feeds.content_html)
     pages.SitePages.all = _last_pages(pages.SitePages.all)
     # The blog rewrites its generated view sources, and we the emails' site copies, on every
     # build: a file that would get the same bytes is left as it is.
