@@ -127,3 +127,15 @@ def test_a_site_copy_is_remembered_by_the_email_and_settings_it_comes_from(setti
         assert remembered(email, settings) == original(email, settings)
         assert text in remembered(email, settings)
     assert memo._by_value(len)([1, 2]) == 2  # a value that cannot be hashed: called as is
+
+
+def test_a_text_memo_sees_every_changed_text_and_keeps_a_bounded_number():
+    calls = []
+
+    def shout(text):
+        calls.append(text)
+        return text.upper()
+
+    remembered = memo._by_text_digest(shout, maxsize=2)
+    assert [remembered(t) for t in ("a", "b", "a", "c", "b")] == ["A", "B", "A", "C", "B"]
+    assert calls == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came

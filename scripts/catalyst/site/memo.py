@@ -14,8 +14,10 @@ templates: `pages_key`).
 
 from __future__ import annotations
 
+import collections
 import copy
 import functools
+import hashlib
 import os
 from pathlib import Path
 
@@ -147,6 +149,27 @@ def _by_value(function, maxsize: int = 1024):
     return cached
 
 
+def _by_text_digest(function, maxsize: int = 4096):
+    """A pure `function` of one text remembered by the text's digest: only results are kept
+    (a site's worth of HTML, not twice that), the least recently used beyond `maxsize` go."""
+    remembered: collections.OrderedDict = collections.OrderedDict()
+
+    @functools.wraps(function)
+    def cached(text):
+        if not isinstance(text, str):
+            return function(text)
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        if key in remembered:
+            remembered.move_to_end(key)
+            return remembered[key]
+        result = remembered[key] = function(text)
+        if len(remembered) > maxsize:
+            remembered.popitem(last=False)
+        return result
+
+    return cached
+
+
 def _same_bytes(path, data: bytes) -> bool:
     try:
         with open(path, "rb") as handle:
@@ -274,7 +297,7 @@ def install() -> None:
     loader.validate = _document_memo(loader.validate)
     jinja2.FileSystemLoader.list_templates = _installed_templates(
         jinja2.FileSystemLoader.list_templates)
-    safety.clean = _by_value(safety.clean, 8192)  # text in, text out
+    safety.clean = _by_text_digest(safety.clean)  # text in, text out
     # Each issue's site copy and its feed entry: from the (frozen) rendered email and settings.
     webcopy.site_copy = feeds.site_copy = _by_value(webcopy.site_copy)
     feeds.content_html = _by_value(feeds.content_html)

@@ -96,29 +96,51 @@ class _Collector:
     """Python's cycle collector, between rebuilds rather than all through them. This process
     holds a whole site (the page cache's conversions, the memos, the last build's pages); at
     the default threshold a rebuild at L starts about 170 collections, some of them of
-    everything: a tenth of its time. While a build runs, young objects are collected every
-    20,000 allocations rather than 700; a second after it, once the browser has reloaded,
-    the last build's pages (cyclic garbage once a build replaces them) are collected in one
-    pass, so memory stays at about one site's worth. A save in that second cancels it."""
+    everything: a tenth of its time. The first build runs as any build does, and ends with
+    a full collection. While a rebuild runs, young objects are collected every 20,000
+    allocations rather than 700; half a second after it, once the browser has reloaded, the
+    last build's pages (cyclic garbage once a build replaces them) are collected in one
+    pass. A save before then cancels that, and its rebuild collects first: memory stays at
+    about one site's worth either way."""
 
-    IDLE = 1.0  # seconds after a build
+    IDLE = 0.5  # seconds after a rebuild
 
     def __init__(self):
         self._timer: threading.Timer | None = None
+        self._builds = 0
 
     @contextlib.contextmanager
     def building(self):
-        if self._timer is not None:
+        self._builds += 1
+        if self._builds == 1:
+            yield
+            gc.collect()
+            return
+        if self._timer is not None and not self._timer.finished.is_set():
             self._timer.cancel()
+        if self._timer is not None and not self._timer.ran:
+            gc.collect()
         thresholds = gc.get_threshold()
         gc.set_threshold(20_000, *thresholds[1:])
         try:
             yield
         finally:
             gc.set_threshold(*thresholds)
-            self._timer = threading.Timer(self.IDLE, gc.collect)
-            self._timer.daemon = True
+            self._timer = _Collection(self.IDLE)
             self._timer.start()
+
+
+class _Collection(threading.Timer):
+    """A full collection after `interval` seconds unless cancelled; `ran` once it has."""
+
+    def __init__(self, interval: float):
+        super().__init__(interval, self._collect)
+        self.daemon = True
+        self.ran = False
+
+    def _collect(self) -> None:
+        gc.collect()
+        self.ran = True
 
 
 class Builder:
