@@ -71,8 +71,17 @@ def generate(root: Path, size: dict, seed: int = 2023) -> Path:
     shutil.copytree(source / "content/assets", docs / "assets")
     for name in ("index.md", "blog/index.md", "blog/.authors.yml", "editors-guide.md"):
         shutil.copy2(source / "content" / name, docs / name)
-    image = "assets/images/design39-design-studio.png"
+    post_slugs = _posts(docs, size, rng)
+    resource_slugs = _resources(docs, size, rng, post_slugs)
+    _catalyzers(docs, size, rng)
+    _issues(root, size, rng, resource_slugs)
+    return root
 
+
+IMAGE = "assets/images/design39-design-studio.png"
+
+
+def _posts(docs: Path, size: dict, rng: random.Random) -> list[str]:
     post_slugs = []
     for n in range(size["posts"]):
         slug = f"post-{n:04d}"
@@ -85,9 +94,13 @@ def generate(root: Path, size: dict, seed: int = 2023) -> Path:
             f"---\ndate: {month}-{day:02d}\nauthors: [devin]\n"
             f"categories: [{', '.join(categories)}]\nslug: {slug}\n"
             f"description: {paragraph(rng, 20)!r}\n---\n\n# Post {n}: {rng.choice(WORDS)}\n\n"
-            f"{paragraph(rng, 40)}\n\n<!-- more -->\n\n![A studio](../../{image})\n\n{body}\n",
+            f"{paragraph(rng, 40)}\n\n<!-- more -->\n\n![A studio](../../{IMAGE})\n\n{body}\n",
             encoding="utf-8",
         )
+    return post_slugs
+
+
+def _resources(docs: Path, size: dict, rng: random.Random, post_slugs: list[str]) -> list[str]:
     resource_slugs = []
     for n in range(size["resources"]):
         slug = f"resource-{n:04d}"
@@ -104,43 +117,52 @@ def generate(root: Path, size: dict, seed: int = 2023) -> Path:
             f"summary: {paragraph(rng, 30)!r}\n---\n",
             encoding="utf-8",
         )
+    return resource_slugs
+
+
+def _catalyzers(docs: Path, size: dict, rng: random.Random) -> None:
     for n in range(size["catalyzers"]):
-        (docs / f"catalyzers/catalyzer-{n:04d}.md").write_text(
-            f"---\nname: Educator {n} Example\nrole: Teacher\norganization: School {n}\n"
+        story = f"https://example.org/stories/{n}"
+        _document(
+            docs / f"catalyzers/catalyzer-{n:04d}.md",
+            f"name: Educator {n} Example\nrole: Teacher\norganization: School {n}\n"
             f"location: Example City, ST\nmonth: {month_of(n)}\n"
-            f"links:\n  - title: Their story\n    url: https://example.org/stories/{n}\n---\n\n"
-            + "\n\n".join(paragraph(rng, 60) for _ in range(3))
-            + "\n",
-            encoding="utf-8",
+            f"links:\n  - title: Their story\n    url: {story}\n",
+            "\n\n".join(paragraph(rng, 60) for _ in range(3)),
         )
+
+
+def _issues(root: Path, size: dict, rng: random.Random, resource_slugs: list[str]) -> None:
     for n in range(size["issues"]):
         month = month_of(n)
         items = rng.sample(resource_slugs, min(3, len(resource_slugs)))
-        with_catalyzer = n < size["catalyzers"]
         sections = (
             "  - kind: announcement\n    title: Now booking partnerships\n"
             "    text: Connect with our team.\n    button: Connect\n"
             "    url: https://example.org/partnerships\n"
             "  - kind: story\n    title: Partner spotlight\n"
-            f"    image: {image}\n    image_alt: Educators around a table\n"
+            f"    image: {IMAGE}\n    image_alt: Educators around a table\n"
             f"    caption: A design studio\n    body: {paragraph(rng, 80)!r}\n"
             "  - kind: resources\n    heading: Resources\n    items:\n"
             + "".join(f"      - {slug}\n" for slug in items)
         )
-        if with_catalyzer:
+        if n < size["catalyzers"]:
             sections += (
                 "  - kind: catalyzer\n    heading: Learner-Centered Catalyzer\n"
                 "    intro: Each month we celebrate a learner-centered catalyzer.\n"
             )
-        (root / f"issues/{month}.md").write_text(
-            f"---\nmonth: {month}\ntitle: Issue {n}\nsubject: Catalyst {month}\n"
+        front = (
+            f"month: {month}\ntitle: Issue {n}\nsubject: Catalyst {month}\n"
             f"preview_text: {paragraph(rng, 15)!r}\nsign_off: Yours,\nsignature: Devin\n"
-            f"sections:\n{sections}---\n\n"
-            + "\n\n".join(paragraph(rng, 70) for _ in range(4))
-            + "\n",
-            encoding="utf-8",
+            f"sections:\n{sections}"
         )
-    return root
+        body = "\n\n".join(paragraph(rng, 70) for _ in range(4))
+        _document(root / f"issues/{month}.md", front, body)
+
+
+def _document(path: Path, front: str, body: str) -> None:
+    """A content file: its front matter's lines (without the `---` around them), a body."""
+    path.write_text(f"---\n{front}---\n\n{body}\n", encoding="utf-8")
 
 
 def plain_config(root: Path) -> Path:

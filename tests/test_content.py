@@ -15,8 +15,8 @@ import yaml
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from catalyst import checks as check
 from catalyst.cli import main
-from catalyst.content import checks as check
 from catalyst.content import mergetags, nesting, safeyaml
 from catalyst.content.schema import Page, Post
 from catalyst.settings import load_settings

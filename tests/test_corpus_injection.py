@@ -881,7 +881,7 @@ Inline `<script>` in code, and <kbd>Ctrl</kbd>+<kbd>C</kbd>, H<sub>2</sub>O, x<s
 
 
 def test_what_editors_legitimately_write_passes_check_and_renders_whole(project, tmp_path):
-    from catalyst.content import checks as check
+    from catalyst import checks as check
     from catalyst.settings import load_settings
     from conftest import mkdocs_build
 

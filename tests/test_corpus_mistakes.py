@@ -158,6 +158,17 @@ CASES = [
         "content/resources/alias.md", 6, "YAML anchors (&q)",
     ),
     Case(
+        # The email takes only https: the check says so at the line, before the email fails.
+        "event-registration-over-http",
+        lambda p, o: write(
+            p, "content/resources/summit.md",
+            GOOD_RESOURCE.replace("kind: video", "kind: event")
+            + "starts: 2030-05-04T09:00:00\ntimezone: America/Los_Angeles\n"
+            "registration: http://example.org/register\n---\n",
+        ),
+        "content/resources/summit.md", 8, "registration: link 'http://example.org/register'",
+    ),
+    Case(
         "yaml-nested-1000-deep",
         lambda p, o: resource(p, "deep-yaml", extra="tags: " + "[" * 1000 + "]" * 1000 + "\n"),
         "content/resources/deep-yaml.md", 6, "nested more than 20 levels deep",

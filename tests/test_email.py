@@ -13,7 +13,6 @@ import dataclasses
 import difflib
 import os
 import re
-import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -22,8 +21,8 @@ import yaml
 from bs4 import BeautifulSoup, Comment
 from click.testing import CliRunner
 
+from catalyst import checks as check
 from catalyst.cli import main
-from catalyst.content import checks as check
 from catalyst.content import loader as content
 from catalyst.email import build as emails
 from catalyst.email import cache, webcopy
@@ -827,33 +826,17 @@ def two_issues(project: Path):
     return settings, library, ["2023-06", "2023-07"]
 
 
-@pytest.mark.parametrize("jobs", [0, 2])
-def test_build_all_renders_cache_misses_here_or_on_worker_processes(project, jobs):
+def test_build_all_renders_cache_misses_and_keeps_them(project):
     settings, library, months = two_issues(project)
-    together = emails.build_all(settings, library, months, jobs=jobs)
+    together = emails.build_all(settings, library, months)
     assert list(together) == months
     for month in months:
         alone = emails.build(settings, library, month, cache=False)
         assert together[month] == alone
         assert (cache.cache_dir(settings) / f"{month}.json").is_file()
     mark_cache(settings)
-    again = emails.build_all(settings, library, months, jobs=jobs)
+    again = emails.build_all(settings, library, months)
     assert "<!--cached-->" in again[MONTH].html
-
-
-def test_build_all_beside_a_running_thread_uses_safe_workers(project):
-    # As under `mkdocs serve`: another thread runs, so the workers must not be forked.
-    settings, library, months = two_issues(project)
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
-    try:
-        assert emails._pool_context().get_start_method() != "fork"
-        together = emails.build_all(settings, library, months, jobs=2)
-    finally:
-        stop.set()
-        thread.join()
-    assert together[MONTH] == emails.build(settings, library, MONTH, cache=False)
 
 
 def test_budget_problems_fail_above_the_maximum_and_warn_above_the_warning(project):

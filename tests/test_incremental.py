@@ -3,8 +3,9 @@ from the cache writes the same files, byte for byte, as a clean build of a fresh
 
 One synthetic repository goes through rounds of edits (a post, a resource, a catalyzer, an
 issue and a template edited, added and deleted; an image redrawn; a post moved to another date
-so the links to it change; the config edited). After each round it is built again with its cache, and a copy
-of it without a cache is built from scratch; every file of the two sites must match.
+so the links to it change; the config edited). After each round it is built again with its
+cache, and a copy of it without a cache is built from scratch; every file of the two sites must
+match.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from test_fastblog import same
 SIZE = {"posts": 14, "resources": 10, "catalyzers": 3, "issues": 3}
 STATS = re.compile(r"catalyst: page cache: (\d+) hits, (\d+) misses, (\d+) stored")
 
-# A post whose excerpt has a footnote (Material renders excerpts statefully: see site/incremental.py)
+# A post whose excerpt has a footnote (Material renders excerpts statefully: see
+# site/incremental.py)
 # and a link to another post, whose URL a later round changes.
 LINKING_POST = """\
 ---

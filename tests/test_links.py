@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from click.testing import CliRunner
 
+from catalyst import checks as check
 from catalyst.cli import main
-from catalyst.content import checks as check
 from catalyst.content import links
 from catalyst.settings import load_settings
 

@@ -360,7 +360,7 @@ JUNE_POST_FILE = (
 
 
 def test_check_flags_a_link_to_a_page_that_goes_live_later(editable, monkeypatch):
-    from catalyst.content import checks as check
+    from catalyst import checks as check
 
     monkeypatch.setenv(model.SOURCE_DATE_EPOCH, epoch(NOW))
     posts = editable / "content/blog/posts"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from catalyst.cli_options import new_field_options
 from catalyst.errors import CatalystError, ContentError, ProblemsError
 from catalyst.site.serve import command as serve_command
 
@@ -90,7 +91,7 @@ def check(obj, external: bool, release: bool, quiet: bool, verbose: bool) -> Non
     Exits 1 when there is an error; warnings (such as placeholders: example.org addresses,
     sample ids, placeholder images) exit 0, except with --release.
     """
-    from catalyst.content import checks
+    from catalyst import checks
 
     settings = _settings(obj["config_file"])
     with Progress("Checking outside links") as progress:
@@ -112,33 +113,9 @@ def check(obj, external: bool, release: bool, quiet: bool, verbose: bool) -> Non
 
 
 # What `new --starts/--ends` read: a local time, or one with its offset.
-_TIMES = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S%z"]
-
-
 @main.command()
 @click.argument("kind", type=click.Choice(["post", "resource", "catalyzer", "issue"]))
-@click.option("--title", help="Title (post, resource, issue).")
-@click.option("--name", help="The catalyzer's name.")
-@click.option("--kind", "resource_kind", help="Resource kind, e.g. video, article.")
-@click.option("--url", help="The resource's outside link.")
-@click.option("--post", help="The resource's blog post, by slug.")
-@click.option("--summary", help="The resource's summary.")
-@click.option("--description", help="The post's description.")
-@click.option("--author", help="The post's author key (content/blog/.authors.yml).")
-@click.option("--category", help="The post's category.")
-@click.option("--role", help="The catalyzer's role.")
-@click.option("--organization", help="The catalyzer's organization.")
-@click.option("--location", help="The catalyzer's place, e.g. 'Muhlenberg County, KY'.")
-@click.option("--month", help="YYYY-MM: the catalyzer's or the issue's month.")
-@click.option("--subject", help="The issue's subject line.")
-@click.option("--preview-text", help="The issue's preview text.")
-@click.option("--date", type=click.DateTime(["%Y-%m-%d"]),
-              help="YYYY-MM-DD: a post's or resource's date.")
-@click.option("--starts", type=click.DateTime(_TIMES),
-              help="An event's start, e.g. 2024-12-10T09:00.")
-@click.option("--ends", type=click.DateTime(_TIMES), help="An event's end, e.g. 2024-12-10T15:00.")
-@click.option("--timezone", help="An event's IANA time zone, e.g. America/Los_Angeles.")
-@click.option("--registration", help="An event's registration link.")
+@new_field_options
 @click.pass_obj
 def new(obj, kind: str, resource_kind: str | None, **values) -> None:
     """Scaffold a new KIND file with valid front matter and print its path.
@@ -336,16 +313,7 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
     live = mailchimp_api.connect(
         os.environ, on_retry=lambda message: click.echo(f"  retry: {message}", err=True)
     )
-    if found:  # before any request: refused, or said and let through
-        allowed = allow_placeholders or not live or dry_run
-        for finding in found:
-            problem = finding.problem(release=True)
-            show_problem(problem if not allowed else dataclasses.replace(problem, level="warning"))
-        if not allowed:
-            raise click.ClickException(
-                f"{len(found)} placeholder(s) in what this push would send (listed above): "
-                "replace them, or add --allow-placeholders to push them anyway"
-            )
+    _placeholder_gate(found, allowed=allow_placeholders or not live or dry_run)
     if live and not dry_run:
         api = live
         click.echo(f"Pushing {campaign_title(settings, month)} to {live.base_url}")
@@ -356,8 +324,24 @@ def push(obj, month: str, test_emails: tuple[str, ...], schedule: bool, reschedu
         click.echo(f"Dry run ({why})")
     result = mailchimp.push(library.issues[month], email.html, email.text, settings, api,
                             options, on_step=lambda m: click.echo(f"  {m}"))
+    _show_push(result, pending_id=mailchimp_api.PENDING_ID)
+
+
+def _placeholder_gate(found: list, *, allowed: bool) -> None:
+    """Before any request: placeholders refuse the push, or are said and let through."""
+    for finding in found:
+        problem = finding.problem(release=True)
+        show_problem(problem if not allowed else dataclasses.replace(problem, level="warning"))
+    if found and not allowed:
+        raise click.ClickException(
+            f"{len(found)} placeholder(s) in what this push would send (listed above): "
+            "replace them, or add --allow-placeholders to push them anyway"
+        )
+
+
+def _show_push(result, *, pending_id: str) -> None:
     where = f"id {result.campaign_id}, status {result.status}"
-    if result.campaign_id == mailchimp_api.PENDING_ID:
+    if result.campaign_id == pending_id:
         where = "not created (dry run)"
     if result.schedule_time:
         where += f" for {result.schedule_time:%Y-%m-%d %H:%M} UTC"

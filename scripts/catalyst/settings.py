@@ -127,7 +127,7 @@ PluginConfig = type(
 
 def load_settings(config_file: str | os.PathLike = "mkdocs.yml") -> Settings:
     """Read `mkdocs.yml` through MkDocs' own loader, without building anything."""
-    from catalyst.diagnose import ConfigProblems, load_config
+    from catalyst.config_problems import ConfigProblems, load_config
 
     path = Path(config_file)
     if not path.is_file():

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from catalyst.errors import ConfigError
-
-if TYPE_CHECKING:
-    from catalyst.settings import Settings
 
 # Content folders, inside docs_dir; issues live in their own folder (settings.issues_dir), and
 # are pages of the site at issues/YYYY-MM.md.
@@ -47,6 +44,14 @@ _DATE_PATTERN = re.compile(r"yyyy|MM|dd|[/._-]")
 _URL_FIELDS = re.compile(r"\{(\w*)\}")
 
 
+class Layout(Protocol):
+    """What a page's URL depends on: MkDocs' `use_directory_urls` and the blog's post path
+    (`post_template`). `catalyst.settings.Settings` has both; this module needs no more."""
+
+    use_directory_urls: bool
+    post_template: str
+
+
 def post_template(blog: dict) -> str:
     """The source path of a post's page as a `str.format` template over `date` and `slug`,
     from the blog plugin's options; a ConfigError for a format that cannot be derived."""
@@ -68,7 +73,7 @@ def post_template(blog: dict) -> str:
     return f"{options['blog_dir'].strip('/')}/{path}.md"
 
 
-def page_url(settings: Settings, source: str) -> str:
+def page_url(settings: Layout, source: str) -> str:
     """MkDocs' URL for the Markdown page `source` (a path inside docs_dir)."""
     stem = source[: -len(".md")]
     if stem == "index" or stem.endswith("/index"):
@@ -76,12 +81,12 @@ def page_url(settings: Settings, source: str) -> str:
     return f"{stem}/" if settings.use_directory_urls else f"{stem}.html"
 
 
-def post_source(settings: Settings, published: dt.date, slug: str) -> str:
+def post_source(settings: Layout, published: dt.date, slug: str) -> str:
     """Where the blog plugin places a post's page (a generated source path)."""
     return settings.post_template.format(date=published, slug=slug)
 
 
-def post_url(settings: Settings, post) -> str:
+def post_url(settings: Layout, post) -> str:
     return page_url(settings, post_source(settings, post.published, post.key))
 
 
@@ -89,7 +94,7 @@ def issue_source(month: str) -> str:
     return f"{ISSUES_DIR}/{month}.md"
 
 
-def issue_url(settings: Settings, month: str) -> str:
+def issue_url(settings: Layout, month: str) -> str:
     return page_url(settings, issue_source(month))
 
 
@@ -97,7 +102,7 @@ def catalyzer_source(slug: str) -> str:
     return f"{CATALYZERS_DIR}/{slug}.md"
 
 
-def catalyzer_url(settings: Settings, slug: str) -> str:
+def catalyzer_url(settings: Layout, slug: str) -> str:
     return page_url(settings, catalyzer_source(slug))
 
 

@@ -48,7 +48,8 @@ class Library:
     # -- publishing: the one rule (`live_at`) applied at this library's `now`
 
     def live_at(self, item) -> dt.datetime:
-        return live_at(item, self)
+        featured = self.featured_at() if isinstance(item, Catalyzer) else None
+        return live_at(item, featured, self.posts)
 
     def is_live(self, item) -> bool:
         """Readers see `item` now: it is no draft and its time has come."""
@@ -151,11 +152,25 @@ class Library:
     # -- cross-reference rules
 
     def problems(self) -> list[Problem]:
+        """Every cross-reference that does not hold, one rule a method, in file order."""
         found: list[Problem] = []
+        self._post_problems(found)
+        self._month_problems(found)
+        for issue in self.issues.values():
+            for index, section in enumerate(issue.sections):
+                if isinstance(section, ResourcesSection):
+                    self._items_problems(found, issue, index, section)
+                elif isinstance(section, CatalyzerSection) and section.catalyzer:
+                    self._named_catalyzer_problems(found, issue, index, section)
+                elif isinstance(section, CatalyzerSection):
+                    self._month_catalyzer_problems(found, issue, index, section)
+        return found
 
-        def add(source: str, loc: tuple, message: str) -> None:
-            found.append(Problem(source, self.line_of(source, loc), message))
+    def _add(self, found: list[Problem], source: str, loc: tuple, message: str) -> None:
+        found.append(Problem(source, self.line_of(source, loc), message))
 
+    def _post_problems(self, found: list[Problem]) -> None:
+        """A resource's `post` is a post, and not a draft unless the resource is one."""
         for resource in self.resources.values():
             if resource.post:
                 post = self.posts.get(resource.post)
@@ -163,10 +178,13 @@ class Library:
                     pass
                 elif post is None:
                     message = "post: " + _unknown("post", resource.post, self.posts)
-                    add(resource.source, ("post",), message)
+                    self._add(found, resource.source, ("post",), message)
                 elif post.draft and not resource.draft:
-                    add(resource.source, ("post",), f"post: '{resource.post}' is a draft")
+                    message = f"post: '{resource.post}' is a draft"
+                    self._add(found, resource.source, ("post",), message)
 
+    def _month_problems(self, found: list[Problem]) -> None:
+        """One catalyzer a month."""
         by_month: dict[str, list[Catalyzer]] = {}
         for catalyzer in self.catalyzers.values():
             by_month.setdefault(catalyzer.month, []).append(catalyzer)
@@ -174,65 +192,65 @@ class Library:
             for catalyzer in sharing if len(sharing) > 1 else []:
                 others = ", ".join(sorted(o.source for o in sharing if o is not catalyzer))
                 message = f"month: {month} has more than one catalyzer (also {others})"
-                add(catalyzer.source, ("month",), message)
+                self._add(found, catalyzer.source, ("month",), message)
 
-        for issue in self.issues.values():
-            for index, section in enumerate(issue.sections):
-                where = ("sections", index)
-                name = f"sections[{index}]"
-                if isinstance(section, ResourcesSection):
-                    for n, slug in enumerate(section.items):
-                        resource = self.resources.get(slug)
-                        at = (*where, "items", n)
-                        if resource is None and slug in self.invalid:
-                            continue
-                        if resource is None:
-                            add(
-                                issue.source,
-                                at,
-                                f"{name}.items[{n}]: "
-                                + _unknown("resource", slug, self.resources),
-                            )
-                        elif resource.draft and not issue.draft:
-                            add(issue.source, at, f"{name}.items[{n}]: '{slug}' is a draft")
-                        elif not issue.draft and self._post_later(resource, issue):
-                            post = self.posts[resource.post]
-                            add(
-                                issue.source,
-                                at,
-                                f"{name}.items[{n}]: '{slug}' leads to the post "
-                                f"'{post.key}', which goes live on {format_when(live_at(post))}, "
-                                f"after this issue ({format_when(live_at(issue))}): readers would "
-                                "find no page there",
-                            )
-                elif isinstance(section, CatalyzerSection):
-                    if section.catalyzer:
-                        catalyzer = self.catalyzers.get(section.catalyzer)
-                        at = (*where, "catalyzer")
-                        if catalyzer is None and section.catalyzer in self.invalid:
-                            continue
-                        if catalyzer is None:
-                            add(
-                                issue.source,
-                                at,
-                                f"{name}.catalyzer: "
-                                + _unknown("catalyzer", section.catalyzer, self.catalyzers),
-                            )
-                        elif catalyzer.draft and not issue.draft:
-                            message = f"{name}.catalyzer: '{section.catalyzer}' is a draft"
-                            add(issue.source, at, message)
-                    else:
-                        catalyzer = self.catalyzer_for(issue, section)
-                        if catalyzer is None:
-                            add(
-                                issue.source,
-                                where,
-                                f"{name}: no catalyzer has month {issue.month}; "
-                                "add one or name it with `catalyzer:`",
-                            )
-                        elif catalyzer.draft and not issue.draft:
-                            add(issue.source, where, f"{name}: '{catalyzer.slug}' is a draft")
-        return found
+    def _items_problems(self, found: list[Problem], issue: Issue, index: int,
+                        section: ResourcesSection) -> None:
+        """A resources section's items are resources, published with the issue."""
+        name = f"sections[{index}]"
+        for n, slug in enumerate(section.items):
+            resource = self.resources.get(slug)
+            at = ("sections", index, "items", n)
+            if resource is None and slug in self.invalid:
+                continue
+            if resource is None:
+                message = f"{name}.items[{n}]: " + _unknown("resource", slug, self.resources)
+                self._add(found, issue.source, at, message)
+            elif resource.draft and not issue.draft:
+                self._add(found, issue.source, at, f"{name}.items[{n}]: '{slug}' is a draft")
+            elif not issue.draft and self._post_later(resource, issue):
+                post = self.posts[resource.post]
+                self._add(
+                    found,
+                    issue.source,
+                    at,
+                    f"{name}.items[{n}]: '{slug}' leads to the post "
+                    f"'{post.key}', which goes live on {format_when(live_at(post))}, "
+                    f"after this issue ({format_when(live_at(issue))}): readers would "
+                    "find no page there",
+                )
+
+    def _named_catalyzer_problems(self, found: list[Problem], issue: Issue, index: int,
+                                  section: CatalyzerSection) -> None:
+        """A catalyzer section's `catalyzer:` is a catalyzer, not a draft."""
+        name = f"sections[{index}]"
+        catalyzer = self.catalyzers.get(section.catalyzer)
+        at = ("sections", index, "catalyzer")
+        if catalyzer is None and section.catalyzer in self.invalid:
+            return
+        if catalyzer is None:
+            message = f"{name}.catalyzer: " + _unknown(
+                "catalyzer", section.catalyzer, self.catalyzers
+            )
+            self._add(found, issue.source, at, message)
+        elif catalyzer.draft and not issue.draft:
+            message = f"{name}.catalyzer: '{section.catalyzer}' is a draft"
+            self._add(found, issue.source, at, message)
+
+    def _month_catalyzer_problems(self, found: list[Problem], issue: Issue, index: int,
+                                  section: CatalyzerSection) -> None:
+        """A catalyzer section without `catalyzer:` has the issue's month's catalyzer."""
+        name = f"sections[{index}]"
+        where = ("sections", index)
+        catalyzer = self.catalyzer_for(issue, section)
+        if catalyzer is None:
+            message = (
+                f"{name}: no catalyzer has month {issue.month}; "
+                "add one or name it with `catalyzer:`"
+            )
+            self._add(found, issue.source, where, message)
+        elif catalyzer.draft and not issue.draft:
+            self._add(found, issue.source, where, f"{name}: '{catalyzer.slug}' is a draft")
 
 
 def _same(these: tuple, those: tuple) -> bool:

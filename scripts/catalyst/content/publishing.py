@@ -8,13 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from catalyst.content.schema import Catalyzer, Issue, Post, Resource
 from catalyst.errors import ClockError
-
-if TYPE_CHECKING:  # the Library asks this rule; the rule only reads it
-    from catalyst.content.library import Library
 
 # The reproducible-builds convention: a build's "now", in whole seconds since 1970 UTC.
 # https://reproducible-builds.org/specs/source-date-epoch/ (MkDocs reads it too).
@@ -52,7 +48,11 @@ def month_start(month: str) -> dt.datetime:
     return dt.datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=dt.UTC)
 
 
-def live_at(item, library: Library | None = None) -> dt.datetime:
+def live_at(
+    item,
+    featured: Mapping[str, dt.datetime] | None = None,
+    posts: Mapping[str, Post] | None = None,
+) -> dt.datetime:
     """When `item` goes live for readers, in UTC: the one publishing rule.
 
     - An issue when it is sent: at its `send_at`. Without one, at 00:00 UTC on the first
@@ -65,24 +65,25 @@ def live_at(item, library: Library | None = None) -> dt.datetime:
       there). A resource without a date is always live. An event's `starts` is when the
       event happens, not when it is announced: it is not a publishing date.
 
-    Drafts are never live whatever this says (`Library.is_live`). Catalyzers and
-    resources that point to a post need the `library` they belong to.
+    Drafts are never live whatever this says (`Library.is_live`). A catalyzer needs
+    `featured` (slug -> when its first issue goes live: `Library.featured_at`), a resource
+    that points to a post needs the `posts` by slug: the Library passes both.
     """
     if isinstance(item, Issue):
         return item.send_at.astimezone(dt.UTC) if item.send_at else month_start(item.month)
     if isinstance(item, Post):
         return day_start(item.published)
     if isinstance(item, Catalyzer):
-        if library is None:
-            raise TypeError("a catalyzer goes live with its issue: pass the library")
-        featured = library.featured_at().get(item.slug)
-        return featured if featured is not None else month_start(item.month)
+        if featured is None:
+            raise TypeError("a catalyzer goes live with its issue: pass `featured`")
+        first = featured.get(item.slug)
+        return first if first is not None else month_start(item.month)
     if isinstance(item, Resource):
         when = day_start(item.date) if item.date else ALWAYS
         if item.post:
-            if library is None:
-                raise TypeError("a resource goes live with its post: pass the library")
-            post = library.posts.get(item.post)
+            if posts is None:
+                raise TypeError("a resource goes live with its post: pass `posts`")
+            post = posts.get(item.post)
             if post is not None:
                 when = max(when, live_at(post))
         return when

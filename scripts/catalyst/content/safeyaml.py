@@ -87,84 +87,109 @@ def _stop(event, first_line: int, message: str):
     raise YamlProblems([(_line(event.start_mark, first_line), message)])
 
 
-# One pass over the events; it runs for every file, so it is written for speed.
+_STARTS = {yaml.SequenceStartEvent: yaml.SequenceNode, yaml.MappingStartEvent: yaml.MappingNode}
+_ENDS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+_DONE = (yaml.DocumentEndEvent, yaml.StreamEndEvent)
+
+
 def _compose(source: str, first_line: int):
-    loader = _Loader(source)
-    lines: dict[tuple, int] = {(): first_line - 1 if first_line > 1 else 1}
-    texts: list[tuple[int, str]] = []
-    duplicates: list[tuple[int, str]] = []
-    stack: list[_Frame] = []
-    root = None
-    resolve, get_event = loader.resolve, loader.get_event
-    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
-    starts = {yaml.SequenceStartEvent: yaml.SequenceNode, yaml.MappingStartEvent: yaml.MappingNode}
-    ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
-    done = (yaml.DocumentEndEvent, yaml.StreamEndEvent)
-    try:
-        while True:
-            event = get_event()
-            kind = event.__class__
-            if kind is alias_event:
-                _stop(event, first_line, f"YAML aliases (*{event.anchor}) are not allowed in "
-                                         "front matter: write the value out")
-            if kind is scalar_event or kind in starts:
-                if event.anchor:
-                    _stop(event, first_line, f"YAML anchors (&{event.anchor}) are not allowed "
+    return _Composer(source, first_line).run()
+
+
+class _Composer:
+    """One pass over a document's events: its nodes, each value's line, the text values.
+    It runs for every file, so it is written for speed."""
+
+    def __init__(self, source: str, first_line: int):
+        self.loader = _Loader(source)
+        self.first_line = first_line
+        self.lines: dict[tuple, int] = {(): first_line - 1 if first_line > 1 else 1}
+        self.texts: list[tuple[int, str]] = []
+        self.duplicates: list[tuple[int, str]] = []
+        self.stack: list[_Frame] = []
+        self.root = None
+
+    def run(self):
+        get_event, first_line = self.loader.get_event, self.first_line
+        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+        try:
+            while True:
+                event = get_event()
+                kind = event.__class__
+                if kind is alias_event:
+                    _stop(event, first_line, f"YAML aliases (*{event.anchor}) are not allowed "
                                              "in front matter: write the value out")
-                tag = event.tag
-                if kind is scalar_event:
-                    if tag is None or tag == "!":
-                        tag = resolve(yaml.ScalarNode, event.value, event.implicit)
-                    node = yaml.ScalarNode(
-                        tag, event.value, event.start_mark, event.end_mark, style=event.style
-                    )
-                else:
-                    if len(stack) >= MAX_DEPTH:
-                        _stop(event, first_line,
-                              f"front matter nested more than {MAX_DEPTH} levels deep")
-                    node_class = starts[kind]
-                    if tag is None or tag == "!":
-                        tag = resolve(node_class, None, event.implicit)
-                    node = node_class(tag, [], event.start_mark, None,
-                                      flow_style=event.flow_style)
-                # Attach the node to its parent; `here` is its path (None for a key).
-                here: tuple | None
-                if not stack:
-                    root, here = node, ()
-                else:
-                    frame = stack[-1]
-                    if not frame.mapping:
-                        here = (*frame.path, len(frame.node.value))
-                        frame.node.value.append(node)
-                        lines[here] = node.start_mark.line + first_line
-                    elif frame.key is None:
-                        _check_key(node, event, frame, first_line, duplicates)
-                        frame.key, here = node, None
-                    else:
-                        key, frame.key = frame.key, None
-                        frame.node.value.append((key, node))
-                        here = (*frame.path, key.value)
-                        if here not in lines:
-                            lines[here] = key.start_mark.line + first_line
-                if kind is scalar_event:
-                    if here is not None and tag == _STR and _may_be_markdown(event.value):
-                        texts.append((event.start_mark.line + first_line, event.value))
-                else:
-                    stack.append(_Frame(node, here if here is not None else ()))
-            elif kind in ends:
-                stack.pop().node.end_mark = event.end_mark
-            elif kind in done:
-                break
-        if kind is not yaml.StreamEndEvent:
-            after = get_event()
-            if not isinstance(after, yaml.StreamEndEvent):
-                _stop(after, first_line,
-                      "more than one YAML document: remove the '...' or '---' line")
-    finally:
-        loader.dispose()
-    if duplicates:
-        raise YamlProblems(duplicates)
-    return root, lines, texts
+                if kind is scalar_event or kind in _STARTS:
+                    self._node(event, kind)
+                elif kind in _ENDS:
+                    self.stack.pop().node.end_mark = event.end_mark
+                elif kind in _DONE:
+                    break
+            if kind is not yaml.StreamEndEvent:
+                after = get_event()
+                if not isinstance(after, yaml.StreamEndEvent):
+                    _stop(after, first_line,
+                          "more than one YAML document: remove the '...' or '---' line")
+        except yaml.YAMLError as error:
+            # PyYAML 6.0.4's scanner has a nesting limit of its own, met before these events
+            # (it reads a flow collection ahead): the same rule, said the same way.
+            if "maximum nesting depth" not in str(getattr(error, "problem", "")):
+                raise
+            mark = error.problem_mark or error.context_mark
+            message = f"front matter nested more than {MAX_DEPTH} levels deep"
+            raise YamlProblems([(_line(mark, first_line), message)]) from None
+        finally:
+            self.loader.dispose()
+        if self.duplicates:
+            raise YamlProblems(self.duplicates)
+        return self.root, self.lines, self.texts
+
+    def _node(self, event, kind) -> None:
+        """A scalar, or the start of a sequence or mapping: its node, attached to its parent."""
+        if event.anchor:
+            _stop(event, self.first_line, f"YAML anchors (&{event.anchor}) are not allowed "
+                                          "in front matter: write the value out")
+        tag = event.tag
+        if kind is yaml.ScalarEvent:
+            if tag is None or tag == "!":
+                tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            node = yaml.ScalarNode(
+                tag, event.value, event.start_mark, event.end_mark, style=event.style
+            )
+            here = self._attach(node, event)
+            if here is not None and tag == _STR and _may_be_markdown(event.value):
+                self.texts.append((event.start_mark.line + self.first_line, event.value))
+            return
+        if len(self.stack) >= MAX_DEPTH:
+            _stop(event, self.first_line, f"front matter nested more than {MAX_DEPTH} levels deep")
+        node_class = _STARTS[kind]
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(node_class, None, event.implicit)
+        node = node_class(tag, [], event.start_mark, None, flow_style=event.flow_style)
+        here = self._attach(node, event)
+        self.stack.append(_Frame(node, here if here is not None else ()))
+
+    def _attach(self, node, event) -> tuple | None:
+        """Attach `node` to its parent; its path (None for a key)."""
+        if not self.stack:
+            self.root = node
+            return ()
+        frame = self.stack[-1]
+        if not frame.mapping:
+            here = (*frame.path, len(frame.node.value))
+            frame.node.value.append(node)
+            self.lines[here] = node.start_mark.line + self.first_line
+            return here
+        if frame.key is None:
+            _check_key(node, event, frame, self.first_line, self.duplicates)
+            frame.key = node
+            return None
+        key, frame.key = frame.key, None
+        frame.node.value.append((key, node))
+        here = (*frame.path, key.value)
+        if here not in self.lines:
+            self.lines[here] = key.start_mark.line + self.first_line
+        return here
 
 
 def _check_key(node, event, frame: _Frame, first_line: int, duplicates: list) -> None:

@@ -1,13 +1,13 @@
 """Emails on request: one issue's or many, from the cache when nothing they are made from
-changed, rendered anew otherwise (many on worker processes), and written to files.
+changed, rendered anew otherwise, and written to files.
+
+They render in this process, one after the other: one takes about 25 ms and most come from
+the cache, so a pool of worker processes did not pay for itself (scripts/benchmark.py).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
 import os
-import threading
 from pathlib import Path
 
 from catalyst.content.library import Library
@@ -18,8 +18,6 @@ from catalyst.email.rendered import RenderedEmail
 from catalyst.errors import EmailError, Problem
 from catalyst.files import write_atomic
 from catalyst.settings import Settings
-
-POOL_MIN_PER_JOB = 4  # emails each worker process should have to render, by default
 
 
 def build(settings: Settings, library: Library, month: str, *, cache: bool = True) -> RenderedEmail:
@@ -38,12 +36,10 @@ def build(settings: Settings, library: Library, month: str, *, cache: bool = Tru
     return within_budget(settings, library, email)
 
 
-def build_all(
-    settings: Settings, library: Library, months: list[str], jobs: int | None = None
-) -> dict[str, RenderedEmail]:
-    """Many issues' emails, month -> email; cache misses are rendered on `jobs` worker
-    processes (default: every core; 0: in this process). The first error is raised."""
-    results = _build_many(settings, library, months, jobs)
+def build_all(settings: Settings, library: Library, months: list[str]) -> dict[str, RenderedEmail]:
+    """Many issues' emails, month -> email, from the cache or rendered anew. The first error
+    is raised."""
+    results = _build_many(settings, library, months)
     for outcome in results.values():
         if isinstance(outcome, EmailError):
             raise outcome
@@ -53,7 +49,7 @@ def build_all(
 
 
 def _build_many(
-    settings: Settings, library: Library, months: list[str], jobs: int | None
+    settings: Settings, library: Library, months: list[str]
 ) -> dict[str, RenderedEmail | EmailError]:
     results: dict[str, RenderedEmail | EmailError] = {}
     keys: dict[str, str] = {}
@@ -68,24 +64,7 @@ def _build_many(
         if email is not None:
             results[month] = email
     misses = [m for m in months if m not in results]
-    if jobs is None:
-        # A worker only pays off with a few emails to render (one takes ~25 ms warm).
-        jobs = min(os.cpu_count() or 1, len(misses) // POOL_MIN_PER_JOB)
-        jobs = jobs if jobs > 1 else 0
-    jobs = min(jobs, len(misses))
-    if jobs == 0 or len(misses) <= 1:
-        rendered = map(_try_render, [(settings, library, m) for m in misses])
-        outcomes = dict(zip(misses, rendered, strict=True))
-    else:
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=_pool_context(),
-            initializer=_worker_init,
-            initargs=(settings, library),
-        ) as pool:
-            chunk = max(1, len(misses) // (jobs * 4))
-            rendered = pool.map(_worker_render, misses, chunksize=chunk)
-            outcomes = dict(zip(misses, rendered, strict=True))
+    outcomes = {month: _try_render((settings, library, month)) for month in misses}
     for month, outcome in outcomes.items():
         if isinstance(outcome, EmailError):
             results[month] = outcome
@@ -96,32 +75,11 @@ def _build_many(
     return {month: results[month] for month in months}
 
 
-def _pool_context():
-    """fork when this process runs no other thread: workers start at once with every module
-    imported, and the main module is not run again. Beside threads (`mkdocs serve`) fork is
-    unsafe, so forkserver (whose workers import the main module: it must be guarded)."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def _try_render(args) -> tuple[RenderedEmail, dict] | EmailError:
     try:
         return render(*args)
     except EmailError as error:
         return error
-
-
-_WORKER: dict = {}
-
-
-def _worker_init(settings: Settings, library: Library) -> None:
-    _WORKER.update(settings=settings, library=library)
-
-
-def _worker_render(month: str) -> tuple[RenderedEmail, dict] | EmailError:
-    return _try_render((_WORKER["settings"], _WORKER["library"], month))
 
 
 def write(rendered: RenderedEmail, out_dir: str | os.PathLike) -> tuple[Path, Path]:
@@ -138,7 +96,7 @@ def budget_problems(settings: Settings, library: Library) -> list[Problem]:
     """Each issue whose email is over budget (see `budget`), or cannot be built at all."""
     problems: list[Problem] = []
     issues = sorted(library.issues.values(), key=lambda i: i.month)
-    outcomes = _build_many(settings, library, [i.month for i in issues], None)
+    outcomes = _build_many(settings, library, [i.month for i in issues])
     for issue in issues:
         outcome = outcomes[issue.month]
         if isinstance(outcome, EmailError):

@@ -30,7 +30,7 @@ RENDERING_CODE = (
     "content/schema.py",
     "content/library.py",
     "content/publishing.py",
-    "safety.py",
+    *(f"safety/{p.name}" for p in sorted(Path(__file__).parents[1].glob("safety/*.py"))),
     "settings.py",
 )
 

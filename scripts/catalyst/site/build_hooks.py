@@ -22,7 +22,8 @@ from catalyst.site import blog_speedups
 
 warn = logging.getLogger("catalyst.build_hooks")  # outside "mkdocs": never fails --strict
 
-# sha256 of the source of each function the hooks replace or rely on (MkDocs 1.6.1, Material 9.8.1 and 9.8.2).
+# sha256 of the source of each function the hooks replace or rely on (MkDocs 1.6.1, Material
+# 9.8.1 and 9.8.2).
 EXPECTED = {
     "mkdocs.commands.build:build":
         "c476b64474acfaa20c08fdedc074238c6521bf320263065ee7de983ebf2032f9",

@@ -22,7 +22,6 @@ excerpt is sanitised, and the blog's authors file is escaped. These run whether 
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import os
 import re
@@ -66,7 +65,6 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self.settings: Settings | None = None
         self.library = None
         self.site_pages: SitePages | None = None
-        self._emails: concurrent.futures.Future | None = None
         self._files: Files | None = None
         # (pages done, pages in all) after each page, for `catalyst build`'s progress bar.
         self.progress = None
@@ -111,15 +109,6 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self.site_pages = SitePages(library, self.settings)
         self._posts = {self.settings.docs_uri(p.source): p for p in library.posts.values()}
         self._share_cards: dict[str, tuple[str, str]] = {}  # drawn after the build (sharecard)
-        # The emails render (or come from the cache) on the other cores while MkDocs builds
-        # the pages on this one; on_post_build collects them.
-        months = [issue.month for issue in library.published_issues()]
-        jobs = max(1, (os.cpu_count() or 1) - 1)
-        background = concurrent.futures.ThreadPoolExecutor(1, "catalyst-emails")
-        self._emails = background.submit(
-            emails.build_all, self.settings, library, months, jobs=jobs
-        )
-        background.shutdown(wait=False)
         self.incremental = incremental.start(self)  # unchanged pages from build/cache/pages
         return config
 
@@ -285,8 +274,9 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         incremental.finish(self)
         # Unchanged issues come from the email cache, so `mkdocs serve` reloads stay quick.
+        months = [issue.month for issue in self.library.published_issues()]
         try:
-            rendered = self._emails.result()
+            rendered = emails.build_all(self.settings, self.library, months)
             for email in rendered.values():
                 write_site_copy(email, self.settings, config.site_dir)
                 # The email's prepared images, where its addresses point (email.images).
@@ -299,9 +289,6 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self.incremental = None
-        # Let the background emails finish (they only fill the cache) before MkDocs exits.
-        if self._emails is not None:
-            concurrent.futures.wait([self._emails])
 
     def on_serve(self, server, *, config, builder):
         # Issues and templates live outside docs_dir: reload the preview when they change.
