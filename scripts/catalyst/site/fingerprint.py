@@ -95,6 +95,11 @@ def _json(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+def plain_digest(value) -> str:
+    """A digest of a plain value (`plain`): equal exactly when the values are equal."""
+    return digest(_json(value))
+
+
 def ref(item):
     """How a page shows another page, a section or a link: its kind, title and URL."""
     if item is None:
@@ -289,8 +294,9 @@ def post_plain(post) -> dict:
     }
 
 
-def excerpt_plain(post) -> dict:
-    """What a blog index, archive or category page shows of a post it lists."""
+def excerpt_plain(post, post_part: dict | None = None) -> dict:
+    """What a blog index, archive or category page shows of a post it lists (`post_part`:
+    its `post_plain`, when the caller has it already)."""
     excerpt = post.excerpt
     return {
         "url": post.url,
@@ -298,7 +304,7 @@ def excerpt_plain(post) -> dict:
         "title_from_render": post._title_from_render,
         "markdown": digest(post.markdown or ""),
         "meta": plain(post.meta),
-        "post": post_plain(post),
+        "post": post_plain(post) if post_part is None else post_part,
         "authors": [plain(a) for a in getattr(excerpt, "authors", [])],
         "categories": [ref(c) for c in getattr(excerpt, "categories", [])],
     }

@@ -180,7 +180,8 @@ class Session:
     def on_env(self, config, files, blogs) -> None:
         """All pages are read: the nav's titles are final. Excerpts start afresh each time."""
         self.files = files
-        self._excerpts: dict[int, dict] = {}  # post id -> what a listing shows of it
+        self._excerpts: dict[int, str] = {}  # post id -> what a listing shows of it
+        self._posts: dict[int, dict] = {}  # post id -> what the blog shows of it
         self._blog_configs: dict[int, dict] = {}
         # Each blog with the ids of its posts and of its views (index, archive, categories).
         self.blogs = [
@@ -245,7 +246,7 @@ class Session:
         """What the blog adds to a page: a post's authors and dates, a view's listed posts."""
         for blog, posts, views in self.blogs:
             if id(page) in posts:
-                return {"post": fingerprint.post_plain(page)}
+                return {"post": self._post(page)}
             if id(blog._resolve_original(page)) in views:
                 if id(blog) not in self._blog_configs:
                     self._blog_configs[id(blog)] = fingerprint.plain(blog.config)
@@ -253,10 +254,20 @@ class Session:
                 return {"view": view, "blog": self._blog_configs[id(blog)]}
         return {}
 
-    def _excerpt(self, post) -> dict:
+    def _excerpt(self, post) -> str:
+        """What a listing shows of a post, as the digest of its plain form: a listing page's
+        key then holds one short string per post listed, once a build per post."""
         if id(post) not in self._excerpts:
-            self._excerpts[id(post)] = fingerprint.excerpt_plain(post)
+            part = fingerprint.excerpt_plain(post, self._post(post))
+            self._excerpts[id(post)] = fingerprint.plain_digest(part)
         return self._excerpts[id(post)]
+
+    def _post(self, post) -> dict:
+        """A post's part, once a build: its page and every listing of it ask (all of them
+        after every page is read, so it no longer changes)."""
+        if id(post) not in self._posts:
+            self._posts[id(post)] = fingerprint.post_plain(post)
+        return self._posts[id(post)]
 
     def finish(self) -> None:
         # A preview server rebuilds on each save: it forgets what this build did not use;

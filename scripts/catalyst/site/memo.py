@@ -6,16 +6,27 @@ compile every theme template again, for one saved file. Each memo is keyed on al
 function's input (the text itself, or a file's path with its size and modification time)
 and hands out a fresh copy of mutable results, so a rebuild sees exactly what a cold
 build would. They are installed in the serve process only; `catalyst build` runs each
-function once per file anyway.
+function once per file anyway. Two remember a build's worth of output: the sanitiser's
+(`safety.clean`, a pure function of its text) and the generated pages' Markdown
+(`SitePages.all`, keyed on all the library shows at its moment, the settings and the
+templates: `pages_key`).
 """
 
 from __future__ import annotations
 
+import collections
 import copy
 import functools
+import hashlib
 import os
+from pathlib import Path
 
+import jinja2
 import jinja2.bccache
+import jinja2.meta
+from jinja2 import nodes
+
+from catalyst.site.pagecache import digest
 
 _installed = False
 _BYTECODE: MemoryBytecodeCache | None = None
@@ -75,6 +86,90 @@ def _file_memo(function):
     return cached
 
 
+def _document_memo(validate):
+    """`validate(model, document)` remembered by the document itself: the loader's documents
+    come from the remembered `read_document`, one object while their file is unchanged, and
+    the models are frozen, so the item is shared; the problems are handed out as a new list."""
+    remembered: dict = {}
+
+    @functools.wraps(validate)
+    def cached(model, doc, **extra):
+        if extra:
+            return validate(model, doc, **extra)
+        key = (model, id(doc))
+        hit = remembered.get(key)
+        if hit is None or hit[0] is not doc:  # the document is kept: its id is not reused
+            hit = remembered[key] = (doc, *validate(model, doc))
+        return hit[1], list(hit[2])
+
+    return cached
+
+
+def _installed_templates(list_templates):
+    """`FileSystemLoader.list_templates` that walks the folders of installed themes (Material's
+    icons are thousands of files) once a process, and the project's own on every call: the
+    libraries a process runs do not change under it (as `fingerprint.toolchain` assumes)."""
+    from catalyst.site import fingerprint
+
+    walked: dict = {}
+    installed = [Path(m.__file__).parent for m in fingerprint._theme_packages()]
+
+    def listing(self) -> list[str]:
+        if type(self) is not jinja2.FileSystemLoader:
+            return list_templates(self)
+        found: set[str] = set()
+        for folder in self.searchpath:
+            one = jinja2.FileSystemLoader([folder], self.encoding, self.followlinks)
+            path = Path(folder)
+            if not any(path == p or p in path.parents for p in installed):
+                found.update(list_templates(one))
+                continue
+            key = (str(folder), self.followlinks)
+            if key not in walked:
+                walked[key] = list_templates(one)
+            found.update(walked[key])
+        return sorted(found)
+
+    return functools.wraps(list_templates)(listing)
+
+
+def _by_value(function, maxsize: int = 1024):
+    """A pure `function` of hashable values remembered by them (equal values, same result);
+    called as it is when a value cannot be hashed."""
+    remembered = functools.lru_cache(maxsize=maxsize)(function)
+
+    @functools.wraps(function)
+    def cached(*args):
+        try:
+            hash(args)
+        except TypeError:
+            return function(*args)
+        return remembered(*args)
+
+    return cached
+
+
+def _by_text_digest(function, maxsize: int = 4096):
+    """A pure `function` of one text remembered by the text's digest: only results are kept
+    (a site's worth of HTML, not twice that), the least recently used beyond `maxsize` go."""
+    remembered: collections.OrderedDict = collections.OrderedDict()
+
+    @functools.wraps(function)
+    def cached(text):
+        if not isinstance(text, str):
+            return function(text)
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        if key in remembered:
+            remembered.move_to_end(key)
+            return remembered[key]
+        result = remembered[key] = function(text)
+        if len(remembered) > maxsize:
+            remembered.popitem(last=False)
+        return result
+
+    return cached
+
+
 def _same_bytes(path, data: bytes) -> bool:
     try:
         with open(path, "rb") as handle:
@@ -110,6 +205,75 @@ def _copy_changed(copy_file):
     return copy_changed
 
 
+def pages_key(site_pages) -> str:
+    """Everything `SitePages.all` reads: each item of the library as validated (and whether
+    it is shown or upcoming at the library's moment), the settings and the page templates.
+    A post's `body` is left out while no template names a post (`_templates_reach_posts`):
+    the pages then only link to posts, so saving a post's text does not render them again."""
+    library, settings = site_pages.library, site_pages.settings
+    folder = settings.templates_dir / "pages"
+    sources = tuple(
+        (path.relative_to(folder).as_posix(), path.read_text(encoding="utf-8", errors="replace"))
+        for path in sorted(p for p in folder.rglob("*") if p.is_file())
+    )
+    skip = None if _templates_reach_posts(sources) else {"body"}
+    parts = [repr(settings), repr(library.preview), repr(sorted(library.invalid))]
+    parts += [part for source in sources for part in source]
+    for kind in (library.posts, library.resources, library.catalyzers, library.issues):
+        parts.append(repr(len(kind)))
+        for slug, item in kind.items():
+            shown = (library.shown(item), library.is_live(item), library.upcoming(item))
+            dump = item.model_dump_json(exclude=skip if kind is library.posts else None)
+            parts += [slug, type(item).__qualname__, dump, repr(shown)]
+    return digest(*parts)
+
+
+@functools.lru_cache(maxsize=8)
+def _templates_reach_posts(sources: tuple) -> bool:
+    """Whether a template `SitePages.all` renders, or one it imports or includes, names a
+    post: a name, attribute or string with "post" in it (`library.posts`, `post_for`,
+    `attr("posts")`...). A template unread, unparsable or named by a computed name counts
+    as yes."""
+    from catalyst.site.pages import ALL_TEMPLATES
+
+    env, texts = jinja2.Environment(), dict(sources)
+    todo, seen = list(ALL_TEMPLATES), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            tree = env.parse(texts[name])
+        except (KeyError, jinja2.TemplateSyntaxError):
+            return True
+        for node in tree.find_all((nodes.Name, nodes.Getattr, nodes.Const)):
+            value = getattr(node, "name", None) or getattr(node, "attr", None)
+            value = value if value is not None else getattr(node, "value", None)
+            if isinstance(value, str) and "post" in value.lower():
+                return True
+        for other in jinja2.meta.find_referenced_templates(tree):
+            if other is None:
+                return True
+            todo.append(other)
+    return False
+
+
+def _last_pages(all_pages):
+    """`SitePages.all` remembered for the last key it was asked with."""
+    last: dict = {}
+
+    @functools.wraps(all_pages)
+    def remembered(self) -> dict[str, str]:
+        key = pages_key(self)
+        if last.get("key") != key:
+            last.clear()
+            last.update(key=key, pages=all_pages(self))
+        return dict(last["pages"])
+
+    return remembered
+
+
 def install() -> None:
     """Remember across rebuilds in this process (idempotent)."""
     global _installed, _BYTECODE
@@ -121,13 +285,23 @@ def install() -> None:
     from material.plugins.blog import structure as blog_structure
     from mkdocs.utils import meta
 
+    from catalyst import safety
     from catalyst.content import loader
     from catalyst.email import webcopy
+    from catalyst.site import feeds, pages
 
     blog_structure.yaml = _YamlMemo(blog_structure.yaml)
     meta.yaml = _YamlMemo(meta.yaml)  # every other page's front matter, as MkDocs reads it
     blog_plugin.readtime = functools.lru_cache(maxsize=None)(blog_plugin.readtime)
     loader.read_document = _file_memo(loader.read_document)
+    loader.validate = _document_memo(loader.validate)
+    jinja2.FileSystemLoader.list_templates = _installed_templates(
+        jinja2.FileSystemLoader.list_templates)
+    safety.clean = _by_text_digest(safety.clean)  # text in, text out
+    # Each issue's site copy and its feed entry: from the (frozen) rendered email and settings.
+    webcopy.site_copy = feeds.site_copy = _by_value(webcopy.site_copy)
+    feeds.content_html = _by_value(feeds.content_html)
+    pages.SitePages.all = _last_pages(pages.SitePages.all)
     # The blog rewrites its generated view sources, and we the emails' site copies, on every
     # build: a file that would get the same bytes is left as it is.
     save = blog_plugin.BlogPlugin._save_to_file

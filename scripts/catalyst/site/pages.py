@@ -56,6 +56,9 @@ KIND_PLURALS = {
 
 RESOURCES_PAGE, CATALYZERS_PAGE, ISSUES_PAGE = urls.ARCHIVES
 HOME_MARKER = "<!-- catalyst:home -->"
+# The templates `SitePages.all` renders (the serve memo reads them and what they include).
+ALL_TEMPLATES = ("resources.md.j2", "catalyzers.md.j2", "issues.md.j2", "catalyzer.md.j2",
+                 "issue.md.j2")
 
 
 def issue_page(issue: Issue) -> str:

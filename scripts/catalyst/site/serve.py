@@ -11,16 +11,19 @@ write, but:
 - the site folder is not emptied: files a rebuild did not produce are removed after it;
 - static files are copied only when their source is newer (MkDocs' own `dirty` test);
 - pure, repeated work is remembered across rebuilds (`memo.py`);
-- changes are noticed by inotify rather than by scanning every file twice a second.
+- changes are noticed by inotify rather than by scanning every file twice a second;
+- the cycle collector runs once between rebuilds rather than all through them (`_Collector`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -89,6 +92,57 @@ def _remove_stale(site: Path, started: float, outputs: set[str]) -> None:
                 path.unlink()
 
 
+class _Collector:
+    """Python's cycle collector, between rebuilds rather than all through them. This process
+    holds a whole site (the page cache's conversions, the memos, the last build's pages); at
+    the default threshold a rebuild at L starts about 170 collections, some of them of
+    everything: a tenth of its time. The first build runs as any build does, and ends with
+    a full collection. While a rebuild runs, young objects are collected every 20,000
+    allocations rather than 700; half a second after it, once the browser has reloaded, the
+    last build's pages (cyclic garbage once a build replaces them) are collected in one
+    pass. A save before then cancels that, and its rebuild collects first: memory stays at
+    about one site's worth either way."""
+
+    IDLE = 0.5  # seconds after a rebuild
+
+    def __init__(self):
+        self._timer: threading.Timer | None = None
+        self._builds = 0
+
+    @contextlib.contextmanager
+    def building(self):
+        self._builds += 1
+        if self._builds == 1:
+            yield
+            gc.collect()
+            return
+        if self._timer is not None and not self._timer.finished.is_set():
+            self._timer.cancel()
+        if self._timer is not None and not self._timer.ran:
+            gc.collect()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(20_000, *thresholds[1:])
+        try:
+            yield
+        finally:
+            gc.set_threshold(*thresholds)
+            self._timer = _Collection(self.IDLE)
+            self._timer.start()
+
+
+class _Collection(threading.Timer):
+    """A full collection after `interval` seconds unless cancelled; `ran` once it has."""
+
+    def __init__(self, interval: float):
+        super().__init__(interval, self._collect)
+        self.daemon = True
+        self.ran = False
+
+    def _collect(self) -> None:
+        gc.collect()
+        self.ran = True
+
+
 class Builder:
     """Builds the site for the server, in this process, from a freshly loaded config."""
 
@@ -98,6 +152,7 @@ class Builder:
         self.dev_addr = dev_addr
         self.written = Written()
         self.serve_url = ""
+        self.collector = _Collector()
 
     def load(self):
         from mkdocs.config import load_config
@@ -119,7 +174,7 @@ class Builder:
         catalyst = config.plugins.get("catalyst")
         if catalyst is not None:
             catalyst.written = self.written
-        with _no_clean(self.site_dir, self.written) as built:
+        with _no_clean(self.site_dir, self.written) as built, self.collector.building():
             build(config, serve_url=self.serve_url)
             built["outputs"] = {
                 f.abs_dest_path for f in (catalyst._files if catalyst is not None else [])
