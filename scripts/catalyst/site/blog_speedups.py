@@ -26,6 +26,7 @@ keeps them on, so a security fix elsewhere in Material never costs the speed-ups
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import inspect
@@ -75,6 +76,7 @@ def fingerprints(names=SOURCES) -> dict[str, str | None]:
     return found
 
 
+@functools.cache  # the code a process runs is the code it imported: read it once, not per save
 def blog_plugin_digest() -> str | None:
     """The sha256 of every Python file of the installed blog plugin, by path (None: gone)."""
     try:
