@@ -39,6 +39,12 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert "README.md" in (ROOT / ".ci/run").read_text()
 
 
+def pins() -> list[tuple[str, str]]:
+    """(package, version) of each line of the constraints file."""
+    lines = (ROOT / ".ci/constraints.txt").read_text().splitlines()
+    return [tuple(line.split("==")) for line in lines if line and not line.startswith("#")]
+
+
 def test_every_install_takes_the_tested_versions_and_they_cover_every_dependency():
     """The README's commands and every workflow install with the constraints file, and it pins
     every package pyproject names (so no install picks a version the tests have not seen)."""
@@ -58,11 +64,7 @@ def test_every_install_takes_the_tested_versions_and_they_cover_every_dependency
     def name(requirement: str) -> str:
         return re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
-    pinned = {
-        name(line): line.split("==", 1)[1]
-        for line in (ROOT / ".ci/constraints.txt").read_text().splitlines()
-        if line and not line.startswith("#")
-    }
+    pinned = {name(package): version for package, version in pins()}
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = {name(r) for r in project["dependencies"]}
     wanted |= {name(r) for extra in project["optional-dependencies"].values() for r in extra}
@@ -80,10 +82,7 @@ def test_the_tested_versions_install_on_every_python_the_project_supports():
     floor = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     oldest = floor.removeprefix(">=") + ".0"
     refused = []
-    for line in (ROOT / ".ci/constraints.txt").read_text().splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name, version = line.split("==")
+    for name, version in pins():
         if metadata.version(name) != version:
             refused.append(f"{name}: {metadata.version(name)} installed, {version} pinned")
             continue
