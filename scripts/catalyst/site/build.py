@@ -30,7 +30,7 @@ def build_site(
     """
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     config_file = Path(config_file)
-    _fresh_plugins()
+    fresh_plugins()
     try:
         config, _ = diagnose.load_config(config_file, strict=strict)
     except diagnose.ConfigProblems as error:
@@ -66,18 +66,32 @@ def _run(config, config_file: Path, strict: bool) -> None:
             raise BuildError(_problems(log.records, error, config, config_file)) from None
 
 
-def _fresh_plugins() -> None:
-    """New plugin instances for this build. MkDocs keeps the ones with startup or shutdown
-    hooks for the life of the process (for `mkdocs serve`), but a build here starts and shuts
-    them down itself, and Material's blog plugin cannot shut down twice (it removes its temp
-    folder): a second build in one process would fail on a leftover."""
-    from mkdocs.config.base import get_schema
+def fresh_plugins() -> None:
+    """New plugin instances for the next build, and nothing of the last build kept. MkDocs
+    keeps the plugins with startup or shutdown hooks for the life of the process (for
+    `mkdocs serve`), and its options (and the options inside them) hold the last build's
+    plugins and config until the next build's are validated. A build here starts and shuts
+    its plugins down itself: Material's blog plugin cannot shut down twice (it removes its
+    temp folder), so a second build in one process would fail on a leftover, and under
+    `catalyst serve` a finished build would stay in memory beside the next one."""
+    from mkdocs.config.base import BaseConfigOption, get_schema
     from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.plugins import PluginCollection
 
-    for _, option in get_schema(MkDocsConfig):
+    options = [option for _, option in get_schema(MkDocsConfig)]
+    seen: set[int] = set()
+    while options:
+        option = options.pop()
+        if id(option) in seen:
+            continue
+        seen.add(id(option))
         cache = getattr(option, "plugin_cache", None)
         if isinstance(cache, dict):
             cache.clear()
+            option.plugins = PluginCollection()
+        if getattr(option, "_config", None) is not None:  # set again by each validation
+            option._config = None
+        options.extend(v for v in vars(option).values() if isinstance(v, BaseConfigOption))
 
 
 def _problems(records, error, config, config_file: Path) -> list[Problem]:

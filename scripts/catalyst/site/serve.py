@@ -12,6 +12,11 @@ write, but:
 - static files are copied only when their source is newer (MkDocs' own `dirty` test);
 - pure, repeated work is remembered across rebuilds (`memo.py`);
 - changes are noticed by inotify rather than by scanning every file twice a second;
+- each rebuild has plugin instances of its own, started up and shut down around it, as a
+  `catalyst build` does: `mkdocs serve` keeps one instance of a plugin with start-up or
+  shut-down hooks for the whole session, and mkdocs-rss-plugin (1.19) gathers its pages in a
+  list it empties only at start-up, so from the first save on every post was listed twice in
+  the served feeds, then three times, and the list grew by a site's worth of posts a save;
 - the cycle collector runs once between rebuilds rather than all through them (`_Collector`).
 """
 
@@ -143,6 +148,23 @@ class _Collection(threading.Timer):
         self.ran = True
 
 
+def _forget_builds() -> None:
+    """Let go of a build that is over, so that it can be freed: MkDocs' own cache of plugin
+    instances, and the caches plugins keep on their classes, keyed on one build's objects
+    (mkdocs-rss-plugin's `author_name_from_id` is an
+    `lru_cache` on a method: its key holds the plugin's view of Material's blog plugin, and
+    so the whole build, for the next 128 lookups)."""
+    from catalyst.site.build import fresh_plugins
+
+    fresh_plugins()
+    with contextlib.suppress(ImportError, AttributeError):
+        from mkdocs_rss_plugin.integrations.theme_material_blog_plugin import (
+            IntegrationMaterialBlog,
+        )
+
+        IntegrationMaterialBlog.author_name_from_id.cache_clear()
+
+
 class Builder:
     """Builds the site for the server, in this process, from a freshly loaded config."""
 
@@ -154,9 +176,18 @@ class Builder:
         self.serve_url = ""
         self.collector = _Collector()
 
+    def start(self):
+        """A freshly loaded config whose plugins are new and started up."""
+        config = self.load()
+        config.plugins.on_startup(command="serve", dirty=False)
+        return config
+
     def load(self):
         from mkdocs.config import load_config
 
+        from catalyst.site.build import fresh_plugins
+
+        fresh_plugins()
         options = {"dev_addr": self.dev_addr} if self.dev_addr else {}
         config = load_config(config_file=self.config_file, site_dir=self.site_dir, **options)
         if self.serve_url:
@@ -164,21 +195,30 @@ class Builder:
         return config
 
     def __call__(self, config=None) -> None:
+        """One build: of `config` (started up) or of a fresh one. Nothing of the build is
+        held once it returns, so the collection after it frees the whole build."""
+        log.info("Building documentation...")
+        with self.collector.building():
+            self._build(config or self.start())
+
+    def _build(self, config) -> None:
         from mkdocs.commands.build import build
 
         from catalyst.site import memo
 
-        log.info("Building documentation...")
-        config = config or self.load()
         memo.install()
         catalyst = config.plugins.get("catalyst")
         if catalyst is not None:
             catalyst.written = self.written
-        with _no_clean(self.site_dir, self.written) as built, self.collector.building():
-            build(config, serve_url=self.serve_url)
-            built["outputs"] = {
-                f.abs_dest_path for f in (catalyst._files if catalyst is not None else [])
-            }
+        try:
+            with _no_clean(self.site_dir, self.written) as built:
+                build(config, serve_url=self.serve_url)
+                built["outputs"] = {
+                    f.abs_dest_path for f in (catalyst._files if catalyst is not None else [])
+                }
+        finally:
+            config.plugins.on_shutdown()
+            _forget_builds()
 
 
 @click.command(name="serve")
@@ -200,8 +240,7 @@ def serve(config_file: str | None, dev_addr: str | None, open_browser: bool = Fa
     _log_to_stderr()
     site_dir = tempfile.mkdtemp(prefix="catalyst-serve-")
     builder = Builder(config_file, site_dir, dev_addr)
-    config = builder.load()
-    config.plugins.on_startup(command="serve", dirty=False)
+    config = builder.start()
     host, port = config.dev_addr
     mount_path = urlsplit(config.site_url or "/").path
     builder.serve_url = config.site_url = _serve_url(host, port, mount_path)
@@ -212,12 +251,8 @@ def serve(config_file: str | None, dev_addr: str | None, open_browser: bool = Fa
     server.error_handler = lambda code: _error_page(site_dir, code)
     try:
         builder(config)
-        server.watch(config.docs_dir)
-        if config.config_file_path:
-            server.watch(config.config_file_path)
-        server = config.plugins.on_serve(server, config=config, builder=builder)
-        for item in config.watch:
-            server.watch(item)
+        server = _watch(server, config, builder)
+        del config  # the first build's: nothing of a finished build is held
         try:
             server.serve(open_in_browser=open_browser)
         except KeyboardInterrupt:
@@ -225,8 +260,19 @@ def serve(config_file: str | None, dev_addr: str | None, open_browser: bool = Fa
         finally:
             server.shutdown()
     finally:
-        config.plugins.on_shutdown()
         shutil.rmtree(site_dir, ignore_errors=True)
+
+
+def _watch(server, config, builder):
+    """What `mkdocs serve` watches: the docs, the config file, the plugins' choices (the
+    first build's plugins say, as MkDocs asks them after its first build) and `watch`."""
+    server.watch(config.docs_dir)
+    if config.config_file_path:
+        server.watch(config.config_file_path)
+    server = config.plugins.on_serve(server, config=config, builder=builder)
+    for item in config.watch:
+        server.watch(item)
+    return server
 
 
 def _changes_only(observer):
