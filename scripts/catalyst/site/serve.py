@@ -101,12 +101,15 @@ class _Collector:
     """Python's cycle collector, between rebuilds rather than all through them. This process
     holds a whole site (the page cache's conversions, the memos, the last build's pages); at
     the default threshold a rebuild at L starts about 170 collections, some of them of
-    everything: a tenth of its time. The first build runs as any build does, and ends with
-    a full collection. While a rebuild runs, young objects are collected every 20,000
+    everything: a tenth of its time. The first build runs as any build does; once it is
+    let go, what is still alive is the server's own (modules, memos, the page cache in
+    memory) and is collected once and frozen (`settle`), so later collections look only at
+    what rebuilds make: at L a full collection after a rebuild takes 0.06-0.09 s, not
+    0.13-0.27 s. While a rebuild runs, young objects are collected every 20,000
     allocations rather than 700; half a second after it, once the browser has reloaded, the
-    last build's pages (cyclic garbage once a build replaces them) are collected in one
-    pass. A save before then cancels that, and its rebuild collects first: memory stays at
-    about one site's worth either way."""
+    build's pages (cyclic garbage once it is over) are collected in one pass. A save before
+    then cancels that, and its rebuild collects first: memory stays at about one site's
+    worth either way."""
 
     IDLE = 0.5  # seconds after a rebuild
 
@@ -119,7 +122,6 @@ class _Collector:
         self._builds += 1
         if self._builds == 1:
             yield
-            gc.collect()
             return
         if self._timer is not None and not self._timer.finished.is_set():
             self._timer.cancel()
@@ -133,6 +135,12 @@ class _Collector:
             gc.set_threshold(*thresholds)
             self._timer = _Collection(self.IDLE)
             self._timer.start()
+
+    @staticmethod
+    def settle() -> None:
+        """Collect, then freeze what is left: called once the first build is let go."""
+        gc.collect()
+        gc.freeze()
 
 
 class _Collection(threading.Timer):
@@ -253,6 +261,7 @@ def serve(config_file: str | None, dev_addr: str | None, open_browser: bool = Fa
         builder(config)
         server = _watch(server, config, builder)
         del config  # the first build's: nothing of a finished build is held
+        builder.collector.settle()
         try:
             server.serve(open_in_browser=open_browser)
         except KeyboardInterrupt:
