@@ -41,7 +41,7 @@ def builds(tmp_path_factory):
     first_plugin = weakref.ref(config.plugins["catalyst"])
     builder(config)
     del config
-    builder.collector.settle()  # as the server does: what is alive now is frozen
+    builder.collector.freeze()  # as the server does: what is alive now is frozen
     feeds = [{feed: entries(site, feed) for feed in FEEDS}]
     post, _ = newest_post(root)
     original = post.read_text(encoding="utf-8")
@@ -50,6 +50,7 @@ def builds(tmp_path_factory):
                         encoding="utf-8")
         builder()
         feeds.append({feed: entries(site, feed) for feed in FEEDS})
+    builder.collector.settle()  # what the server does once idle
     gc.collect()
     alive = sum(isinstance(o, CatalystPlugin) for o in gc.get_objects())
     frozen = gc.get_freeze_count()
