@@ -74,3 +74,32 @@ def test_a_finished_build_is_freed_and_none_of_it_frozen(builds):
     _, first_plugin, alive = builds
     assert first_plugin() is None
     assert alive == 0
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes()
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def build_once(root: Path, site: Path) -> Builder:
+    builder = Builder(str(root / "mkdocs.yml"), str(site), "127.0.0.1:8765")
+    config = builder.start()
+    builder.serve_url = config.site_url = "http://127.0.0.1:8765/"
+    builder(config)
+    return builder
+
+
+def test_after_a_post_moves_the_served_folder_holds_what_a_fresh_build_writes(tmp_path):
+    root = generate(tmp_path / "repo", SIZE)
+    served = build_once(root, tmp_path / "served")
+    post, _ = newest_post(root)
+    text = post.read_text(encoding="utf-8")
+    moved = re.sub(r"^date: (\d{4})", lambda m: f"date: {int(m.group(1)) - 3}", text, 1, re.M)
+    assert moved != text
+    post.write_text(moved, encoding="utf-8")  # its URL, the archives and the lists change
+    served()
+    served.collector.settle()
+    build_once(root, tmp_path / "fresh").collector.settle()
+    got, want = site_files(tmp_path / "served"), site_files(tmp_path / "fresh")
+    assert sorted(got) == sorted(want)
+    assert [name for name in want if got[name] != want[name]] == []

@@ -14,6 +14,7 @@ import functools
 import hashlib
 import html as html_module
 import io
+import os
 import posixpath
 import re
 import shutil
@@ -123,7 +124,9 @@ def publish(settings: Settings, names, site_dir: str | Path) -> list[Path]:
     written = []
     for name in sorted(set(names)):
         target = target_dir / name
-        if not target.is_file():
+        if target.is_file():  # named by its content: the same image; renewed as produced
+            os.utime(target)
+        else:
             target_dir.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(store_dir(settings) / name, target)
         written.append(target)

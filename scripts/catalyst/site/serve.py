@@ -29,7 +29,6 @@ import os
 import shutil
 import tempfile
 import threading
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,13 +62,16 @@ class Written:
 
 @contextlib.contextmanager
 def _no_clean(site_dir: str, written: Written):
-    """Keep the site folder during a build; afterwards remove what the build did not produce
-    (files older than the build that no file of the build is written to)."""
+    """Keep the site folder during a build; afterwards remove what the build did not produce:
+    files older than the build that no file of the build is written to. Every writer that
+    leaves a file holding the same bytes as it is renews its time (the web copies, the
+    emails' images), and the build's start is read from the file system's own clock, which
+    can lag `time.time()` by a tick."""
     from mkdocs import utils
     from mkdocs.structure.files import Files
 
     clean, copy_static = utils.clean_directory, Files.copy_static_files
-    started = time.time()
+    started = _file_clock(site_dir)
     utils.clean_directory = lambda directory: None
 
     def copy_changed(self, dirty=False, **kwargs):
@@ -82,9 +84,15 @@ def _no_clean(site_dir: str, written: Written):
     finally:
         utils.clean_directory, Files.copy_static_files = clean, copy_static
     outputs = built.get("outputs", set())
-    if outputs != written.outputs:  # with the same files, every other output was rewritten
+    if outputs != written.outputs:  # with the same files, every other output was produced
         _remove_stale(Path(site_dir), started, outputs)
     written.outputs = outputs
+
+
+def _file_clock(site_dir: str) -> float:
+    """The time the file system gives a file made now, beside the site folder."""
+    with tempfile.NamedTemporaryFile(dir=Path(site_dir).parent, prefix=".catalyst-") as mark:
+        return os.fstat(mark.fileno()).st_mtime
 
 
 def _remove_stale(site: Path, started: float, outputs: set[str]) -> None:
