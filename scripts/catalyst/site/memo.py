@@ -288,7 +288,7 @@ def install() -> None:
     from catalyst import safety
     from catalyst.content import loader
     from catalyst.email import webcopy
-    from catalyst.site import feeds, pages
+    from catalyst.site import feeds, mkdocs_memo, pages
 
     blog_structure.yaml = _YamlMemo(blog_structure.yaml)
     meta.yaml = _YamlMemo(meta.yaml)  # every other page's front matter, as MkDocs reads it
@@ -309,6 +309,7 @@ def install() -> None:
         functools.partial(save, self), touch=False)(path, text)
     blog_plugin.copy_file = _copy_changed(blog_plugin.copy_file)
     webcopy.write_atomic = _skip_same(webcopy.write_atomic, touch=True)
+    mkdocs_memo.install()  # MkDocs' and Material's own per-file work (posts, URLs, dates)
 
 
 def jinja_env(env) -> None:

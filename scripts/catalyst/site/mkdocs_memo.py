@@ -1,0 +1,294 @@
+"""What `catalyst serve` remembers of MkDocs' and Material's own per-file work across rebuilds.
+
+Each rebuild of the preview loads every post again for the blog plugin's `on_files` (read,
+front matter, a `PostConfig` validated per post), joins every page's canonical URL, formats
+every post's dates with Babel and filters the theme's thousands of files by name. All of it
+depends on inputs that a save rarely changes, so under `catalyst serve` (memo.install) each is
+remembered, keyed on all of its input, and handed out as fresh objects for what a build
+mutates:
+
+- a post (`Post.__init__`): by its class, file path and full text; only posts whose state is
+  plain data (no `links` navigation) and that logged nothing; never with the meta plugin on;
+- a canonical URL (`Page._set_canonical_url`): by the site URL and the page's URL;
+- a date as Material formats it (Babel's `format_date`, `format_datetime`): by the value
+  with its type and time zone, the format and the locale;
+- the theme's static files (`Files.add_files_from_theme`): the names the theme lists,
+  filtered by MkDocs' own patterns, remembered by the names and the patterns.
+
+They replace MkDocs and Material code, so each is put in place only while the source of every
+function it replaces or relies on is the one it was written against (`EXPECTED`, sha256 of
+the source); on any difference that one steps aside with one warning and MkDocs' or
+Material's own code runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import functools
+import logging
+import os
+
+from catalyst.site.blog_speedups import fingerprints
+
+warn = logging.getLogger("catalyst.mkdocs_memo")  # outside "mkdocs": never fails --strict
+
+# The functions each memo replaces or relies on, with the sha256 of their source (MkDocs 1.6.1,
+# Material 9.8.2, Babel 2.19).
+EXPECTED = {
+    "post": {
+        "material.plugins.blog.structure:Post.__init__":
+            "8686c4256b6490b766b64bdb28d48ef518d0f559e78ae5f4857954f4458572ba",
+        "mkdocs.config.base:Config.__init__":
+            "4f334940181ff60f6a04d406869b817691f660d3585bef316d445eaaa75861af",
+        "material.plugins.blog.structure.options:DateDict.__init__":
+            "259c9f321bbf9d2c1e07d4a577c03258d4e9603b2501d06d0254fc8702b67414",
+    },
+    "canonical_url": {
+        "mkdocs.structure.pages:Page._set_canonical_url":
+            "291dbe84a45243b733bb0efc170eb74ff6e644ac4c73b3033435609cad32e50d",
+    },
+    "dates": {
+        "material.plugins.blog.plugin:BlogPlugin._format_date":
+            "e9acbf8db8cbf9aa752dbd62fa97cbf1c15bf8a623020c720d9544330fb46ab7",
+    },
+    "theme_files": {
+        "mkdocs.structure.files:Files.add_files_from_theme":
+            "0169dd2b1c22ca136924ca9136a97b690ba2711d8896258e5858a237c186a12e",
+    },
+}
+_installed: dict[str, bool] = {}
+
+
+def mismatches(expected=None) -> dict[str, list[str]]:
+    """For each memo, the functions whose source is not the one it was written against."""
+    expected = EXPECTED if expected is None else expected
+    found = fingerprints([name for names in expected.values() for name in names])
+    return {
+        memo: [name for name, digest in names.items() if found[name] != digest]
+        for memo, names in expected.items()
+    }
+
+
+def install(expected=None) -> dict[str, bool]:
+    """Put each memo whose code fits in place, once a process; warn once for each that does
+    not. Returns which are in place."""
+    if _installed:
+        return dict(_installed)
+    patches = {"post": _install_post, "canonical_url": _install_canonical_url,
+               "dates": _install_dates, "theme_files": _install_theme_files}
+    for memo, differ in mismatches(expected).items():
+        if differ:
+            warn.warning("catalyst: serve memo %r off, MkDocs' or Material's own code runs: "
+                         "%s differs from the code it was checked against", memo,
+                         ", ".join(differ))
+            _installed[memo] = False
+            continue
+        patches[memo]()
+        _installed[memo] = True
+    return dict(_installed)
+
+
+# ------------------------------------------------------------------------------ posts
+
+class _NotPlain(Exception):
+    """A value the copier does not know: the post is not remembered."""
+
+
+# Immutable values, by exact type (a subclass may carry state of its own).
+_ATOMS = frozenset({str, bytes, int, float, bool, type(None), dt.date, dt.datetime, dt.time,
+                    dt.timedelta})
+_OBJECTS: set[type] = set()  # classes copied by their attributes: DateDict, PostConfig
+
+
+def _fresh(value, seen: dict):
+    """A deep copy of plain data (dicts, lists, sets, tuples, immutable scalars, and the
+    `_OBJECTS`), sharing what the original shares; _NotPlain for anything else."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if id(value) in seen:
+        return seen[id(value)]
+    if kind is dict:
+        copy = seen[id(value)] = {}
+        for key, item in value.items():
+            copy[key if type(key) in _ATOMS else _fresh(key, seen)] = (
+                item if type(item) in _ATOMS else _fresh(item, seen))
+    elif kind is list:
+        copy = seen[id(value)] = []
+        copy.extend(item if type(item) in _ATOMS else _fresh(item, seen) for item in value)
+    elif kind in (tuple, set, frozenset):
+        copy = seen[id(value)] = kind(_fresh(item, seen) for item in value)
+    elif kind in _OBJECTS:
+        copy = seen[id(value)] = kind.__new__(kind)
+        if isinstance(value, dict):  # its items, then its attributes
+            for key, item in dict.items(value):
+                dict.__setitem__(copy, _fresh(key, seen), _fresh(item, seen))
+        vars(copy).update(_fresh(vars(value), seen))
+    else:
+        raise _NotPlain(kind.__qualname__)
+    return copy
+
+
+class _Counter(logging.Filter):
+    """Counts the records a logger passes while it is attached (and lets them all through)."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record) -> bool:
+        self.count += 1
+        return True
+
+
+def _remembered_post_init(original):
+    """Material's `Post.__init__` (`original`), its result remembered by the post's path and
+    text: a known text gives a fresh copy of what `original` made of it."""
+    from material.plugins.blog import structure
+    from material.plugins.blog.structure.config import PostConfig
+    from material.plugins.blog.structure.options import DateDict
+
+    _OBJECTS.update((DateDict, PostConfig))
+    remembered: dict[str, tuple[str, tuple]] = {}
+
+    def __init__(self, file, config):
+        path = file.abs_src_path
+        if type(self) is not structure.Post or config.plugins.get("material/meta"):
+            return original(self, file, config)
+        try:
+            with open(path, encoding="utf-8-sig") as handle:
+                text = handle.read()
+        except (OSError, UnicodeError, TypeError):
+            return original(self, file, config)
+        hit = remembered.get(path)
+        if hit is not None and hit[0] == text:
+            super(structure.Post, self).__init__(None, file, config)
+            self.markdown, self.meta, self.config = _fresh(hit[1], {})
+            self.excerpt, self.authors, self.categories = None, [], []
+            return None
+        remembered.pop(path, None)
+        counter = _Counter()
+        structure.log.addFilter(counter)
+        try:
+            original(self, file, config)
+        finally:
+            structure.log.removeFilter(counter)
+        try:
+            snapshot = _fresh((self.markdown, self.meta, self.config), {})
+        except _NotPlain:
+            return None
+        if counter.count == 0 and (self.excerpt, self.authors, self.categories) == (None, [], []):
+            remembered[path] = (text, snapshot)
+        return None
+
+    return functools.update_wrapper(__init__, original)
+
+
+def _install_post() -> None:
+    from material.plugins.blog import structure
+
+    structure.Post.__init__ = _remembered_post_init(structure.Post.__init__)
+
+
+# ------------------------------------------------------------------------ canonical URLs
+
+def _remembered_canonical_url(original):
+    """MkDocs' `Page._set_canonical_url` (`original`), remembered by the site URL and the
+    page's URL (the two it joins)."""
+    remembered: dict[tuple[str, str], tuple] = {}
+
+    def _set_canonical_url(self, base):
+        url = self.url
+        if not isinstance(base, str) or not base or not isinstance(url, str):
+            return original(self, base)
+        hit = remembered.get((base, url))
+        if hit is None:
+            original(self, base)
+            if len(remembered) > 50_000:  # a few sites' worth: start again
+                remembered.clear()
+            hit = remembered[(base, url)] = (self.canonical_url, self.abs_url)
+        self.canonical_url, self.abs_url = hit
+        return None
+
+    return functools.update_wrapper(_set_canonical_url, original)
+
+
+def _install_canonical_url() -> None:
+    from mkdocs.structure.pages import Page
+
+    Page._set_canonical_url = _remembered_canonical_url(Page._set_canonical_url)
+
+
+# --------------------------------------------------------------------------------- dates
+
+def _by_date(format_function):
+    """Babel's `format_date`/`format_datetime` as Material calls them (a date, a format and a
+    locale name, by keyword) remembered by the date's type, value and time zone, the format
+    and the locale; any other call is passed on as it is."""
+    remembered: dict = {}
+
+    @functools.wraps(format_function)
+    def formatted(date=None, *args, **options):
+        if (args or set(options) != {"format", "locale"} or type(date) not in (dt.date, dt.datetime)
+                or not all(isinstance(v, str) for v in options.values())):
+            return format_function(date, *args, **options)
+        zone = getattr(date, "tzinfo", None)
+        key = (type(date), date.isoformat(), repr(zone), options["format"], options["locale"])
+        if key not in remembered:
+            if len(remembered) > 100_000:
+                remembered.clear()
+            remembered[key] = format_function(date, **options)
+        return remembered[key]
+
+    return formatted
+
+
+def _install_dates() -> None:
+    from material.plugins.blog import plugin
+
+    plugin.format_date = _by_date(plugin.format_date)
+    plugin.format_datetime = _by_date(plugin.format_datetime)
+
+
+# --------------------------------------------------------------------------- theme files
+
+def _theme_patterns(config) -> tuple[str, ...]:
+    """The patterns of `Files.add_files_from_theme`'s filter, in its order."""
+    from mkdocs import utils
+
+    patterns = ['.*', '*/.*', '*.py', '*.pyc', '*.html', '*readme*', 'mkdocs_theme.yml']
+    patterns.append("locales/*")
+    patterns.extend(f'*{x}' for x in utils.markdown_extensions)
+    patterns.extend(config.theme.static_templates)
+    return tuple(patterns)
+
+
+@functools.lru_cache(maxsize=8)
+def _static_names(names: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        name for name in names
+        if not any(fnmatch.fnmatch(name.lower(), pattern) for pattern in patterns)
+    )
+
+
+def _add_files_from_theme(self, env, config) -> None:
+    """Files.add_files_from_theme, the filtered listing remembered (mirrors it line by line)."""
+    from mkdocs.structure.files import File
+
+    names = tuple(env.list_templates())
+    for path in _static_names(names, _theme_patterns(config)):
+        # Theme files do not override docs_dir files
+        if self.get_file_from_path(path) is None:
+            for dir in config.theme.dirs:
+                # Find the first theme dir which contains path
+                if os.path.isfile(os.path.join(dir, path)):
+                    self.append(File(path, dir, config.site_dir, config.use_directory_urls))
+                    break
+
+
+def _install_theme_files() -> None:
+    from mkdocs.structure.files import Files
+
+    Files.add_files_from_theme = functools.update_wrapper(
+        _add_files_from_theme, Files.add_files_from_theme)

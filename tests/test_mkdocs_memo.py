@@ -1,0 +1,172 @@
+"""The serve memos of MkDocs' and Material's own work hand out what the function itself would,
+after any change of their input: posts (by their text), canonical URLs, Material's dates and the
+theme's static files; and each steps aside, with a warning, on code it was not checked against.
+
+The memos are tried here as functions; installed (`catalyst serve` only) they would change
+this process for every other test, so installing them is tried in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.dates import format_date, format_datetime
+from material.plugins.blog.structure import Post
+from mkdocs.config import load_config
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from catalyst.site import mkdocs_memo
+
+POST_INIT = getattr(Post.__init__, "__wrapped__", Post.__init__)  # Material's own
+CANONICAL = getattr(Page._set_canonical_url, "__wrapped__", Page._set_canonical_url)
+ADD_THEME = getattr(Files.add_files_from_theme, "__wrapped__", Files.add_files_from_theme)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def state(post) -> tuple:
+    return (post.markdown, post.meta, dict(post.config), post.excerpt, post.authors,
+            post.categories, post.canonical_url, post.config.config_file_path,
+            vars(post.config["date"]), type(post.config["date"]))
+
+
+def test_a_post_is_remembered_by_its_text_and_read_again_after_any_edit(project):
+    config = load_config(str(project / "mkdocs.yml"))
+    path = sorted((project / "content/blog/posts").glob("*.md"))[0]
+    calls = []
+
+    def counted(self, file, config):
+        calls.append(file.abs_src_path)
+        return POST_INIT(self, file, config)
+
+    remembered = mkdocs_memo._remembered_post_init(counted)
+
+    def both() -> tuple:
+        def file():
+            return File(path.relative_to(project / "content").as_posix(), config.docs_dir,
+                        config.site_dir, config.use_directory_urls)
+
+        post = Post.__new__(Post)
+        remembered(post, file(), config)
+        fresh = Post.__new__(Post)
+        POST_INIT(fresh, file(), config)
+        assert state(post) == state(fresh)
+        return post
+
+    first = both()
+    first.meta["hide"].append("toc")  # the build changes a post's meta and config
+    first.config.categories.append("Changed")
+    first.config.date["created"] = dt.datetime(1999, 1, 1, tzinfo=dt.UTC)
+    again = both()
+    assert len(calls) == 1  # the second came from the memo, unchanged by the first's changes
+    assert "toc" not in again.meta["hide"] and "Changed" not in again.config.categories
+    assert again.config.date["created"].year != 1999 and again.config is not first.config
+    seen = [again]
+    for old, new in (("date: ", "date: 2001-02-03\nold_date: "),
+                     ("slug: ", "slug: renamed-post\nold_slug: "),
+                     ("categories:\n", "categories:\n  - Community\n"),
+                     ("\n# ", "\nA new first paragraph.\n\n# ")):
+        edit(path, old, new)
+        seen.append(both())
+        assert state(seen[-1]) != state(seen[-2]), old
+    assert len(calls) == 5  # each edit read again
+    assert seen[1].config.date.created.date() == dt.date(2001, 2, 3)
+    assert seen[2].config.slug == "renamed-post"
+    assert seen[3].config.categories[0] == "Community"
+
+
+def test_a_canonical_url_is_remembered_by_the_site_url_and_the_pages_url():
+    remembered = mkdocs_memo._remembered_canonical_url(CANONICAL)
+
+    class Stub:
+        def __init__(self, url):
+            self.url = url
+
+    for base, url in [("https://example.org/", "blog/"), ("https://example.org/a", "blog/"),
+                      ("https://example.org/", "blog/"), ("https://example.org/", "x/y.html"),
+                      ("http://127.0.0.1:8000/", "blog/"), (None, "blog/"), ("", "blog/")]:
+        got, want = Stub(url), Stub(url)
+        remembered(got, base)
+        CANONICAL(want, base)
+        assert vars(got) == vars(want), (base, url)
+
+
+def test_a_date_is_formatted_by_its_type_value_zone_format_and_locale():
+    stamps = [
+        dt.datetime(2024, 3, 1, 23, 30, tzinfo=dt.UTC),
+        dt.datetime(2024, 3, 1, 23, 30, tzinfo=dt.UTC).astimezone(ZoneInfo("Asia/Tokyo")),
+        dt.datetime(2024, 3, 2, 8, 30, tzinfo=ZoneInfo("Asia/Tokyo")),  # equal to the last
+        dt.date(2024, 3, 1),
+    ]
+    for function in (format_date, format_datetime):
+        remembered = mkdocs_memo._by_date(function)
+        for _ in range(2):
+            for stamp in stamps:
+                for fmt in ("long", "yyyy/MM", "yyyy-MM-dd HH:mm zzzz"):
+                    for locale in ("en", "fr"):
+                        if function is format_date and "HH" in fmt:
+                            continue
+                        want = function(stamp, format=fmt, locale=locale)
+                        assert remembered(stamp, format=fmt, locale=locale) == want
+    assert mkdocs_memo._by_date(format_date)(stamps[0], "long", locale="en") == format_date(
+        stamps[0], "long", locale="en")  # another way of calling: passed on as it is
+
+
+def test_the_themes_static_files_are_the_ones_mkdocs_lists(project):
+    from mkdocs.structure.files import get_files
+
+    config = load_config(str(project / "mkdocs.yml"))
+    env = config.theme.get_env()
+
+    def listed(add) -> list[str]:
+        files = get_files(config)
+        add(files, env, config)
+        return [f.src_uri for f in files]
+
+    assert listed(mkdocs_memo._add_files_from_theme) == listed(ADD_THEME)
+    config.theme.static_templates.add("assets/javascripts/bundle*")
+    assert listed(mkdocs_memo._add_files_from_theme) == listed(ADD_THEME)
+    assert not any(p.startswith("assets/javascripts/bundle") for p in listed(ADD_THEME))
+
+
+def test_the_memos_fit_the_installed_mkdocs_and_material():
+    """Fails after an upgrade that changes code a memo replaces or relies on: read the new
+    code, then update mkdocs_memo.EXPECTED."""
+    assert mkdocs_memo.mismatches() == {name: [] for name in mkdocs_memo.EXPECTED}
+
+
+def installed(prelude: str) -> subprocess.CompletedProcess:
+    script = (
+        f"{prelude}\n"
+        "from catalyst.site import memo; memo.install()\n"
+        "from material.plugins.blog.structure import Post\n"
+        "from mkdocs.structure.pages import Page\n"
+        "print(hasattr(Post.__init__, '__wrapped__'),"
+        " hasattr(Page._set_canonical_url, '__wrapped__'))\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+
+
+@pytest.mark.parametrize("changed", ["material.plugins.blog.structure:Post.__init__",
+                                     "mkdocs.config.base:Config.__init__"])
+def test_on_other_code_a_memo_steps_aside_and_says_so_once(changed):
+    assert installed("").stdout.split() == ["True", "True"]
+    assert "serve memo" not in installed("").stderr
+    result = installed(
+        "from catalyst.site import mkdocs_memo\n"
+        f"mkdocs_memo.EXPECTED['post'][{changed!r}] = 'another version'\n"
+    )
+    assert result.stdout.split() == ["False", "True"]  # Material's own Post, the rest remembered
+    assert result.stderr.count("serve memo 'post' off") == 1
+    assert changed in result.stderr
