@@ -106,6 +106,7 @@ def test_a_date_is_formatted_by_its_type_value_zone_format_and_locale():
         dt.datetime(2024, 3, 1, 23, 30, tzinfo=dt.UTC),
         dt.datetime(2024, 3, 1, 23, 30, tzinfo=dt.UTC).astimezone(ZoneInfo("Asia/Tokyo")),
         dt.datetime(2024, 3, 2, 8, 30, tzinfo=ZoneInfo("Asia/Tokyo")),  # equal to the last
+        dt.datetime(2024, 3, 2, 8, 30, tzinfo=ZoneInfo("Asia/Seoul")),  # same offset, zone
         dt.date(2024, 3, 1),
     ]
     for function in (format_date, format_datetime):
@@ -151,8 +152,10 @@ def installed(prelude: str) -> subprocess.CompletedProcess:
         "from catalyst.site import memo; memo.install()\n"
         "from material.plugins.blog.structure import Post\n"
         "from mkdocs.structure.pages import Page\n"
+        "from mkdocs.theme import Theme\n"
         "print(hasattr(Post.__init__, '__wrapped__'),"
-        " hasattr(Page._set_canonical_url, '__wrapped__'))\n"
+        " hasattr(Page._set_canonical_url, '__wrapped__'),"
+        " Theme(name='material').get_env().bytecode_cache is memo._BYTECODE)\n"
     )
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)
@@ -161,12 +164,83 @@ def installed(prelude: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("changed", ["material.plugins.blog.structure:Post.__init__",
                                      "mkdocs.config.base:Config.__init__"])
 def test_on_other_code_a_memo_steps_aside_and_says_so_once(changed):
-    assert installed("").stdout.split() == ["True", "True"]
+    assert installed("").stdout.split() == ["True", "True", "True"]
     assert "serve memo" not in installed("").stderr
     result = installed(
         "from catalyst.site import mkdocs_memo\n"
         f"mkdocs_memo.EXPECTED['post'][{changed!r}] = 'another version'\n"
     )
-    assert result.stdout.split() == ["False", "True"]  # Material's own Post, the rest remembered
+    assert result.stdout.split() == ["False", "True", "True"]  # Material's own Post only
     assert result.stderr.count("serve memo 'post' off") == 1
     assert changed in result.stderr
+
+
+# ----------------------------------------------------------- a preview against fresh builds
+
+DRIVER = """\
+import sys
+from pathlib import Path
+from catalyst.site import mkdocs_memo
+from catalyst.site.serve import Builder
+builder = Builder(str(Path(sys.argv[1]) / "mkdocs.yml"), sys.argv[2], "127.0.0.1:8765")
+config = builder.load()
+config.plugins.on_startup(command="serve", dirty=False)
+builder.serve_url = config.site_url = "http://127.0.0.1:8765/"
+for n, line in enumerate(sys.stdin):  # a rebuild for each line, as for each save
+    builder(config if n == 0 else None)
+    print("built", sorted(mkdocs_memo.install().items()), flush=True)
+"""
+
+
+class Preview:
+    """`catalyst serve`'s builder in a process of its own, rebuilding when told."""
+
+    def __init__(self, root: Path, site: Path):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", DRIVER, str(root), str(site)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True)
+
+    def build(self) -> str:
+        self.process.stdin.write("build\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline()
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        assert self.process.wait(timeout=60) == 0
+
+
+def test_a_preview_rebuilt_after_edits_is_a_fresh_preview_of_the_edited_content(tmp_path):
+    """Posts moved to another date, renamed (slug), recategorised, added and deleted between
+    rebuilds of one preview: its site matches, file for file, a first build of a copy."""
+    import shutil
+
+    from benchmark import generate
+    from test_incremental import assert_same_sites
+
+    root = generate(tmp_path / "repo", {"posts": 10, "resources": 4, "catalyzers": 2,
+                                        "issues": 2})
+    posts = root / "content/blog/posts"
+    preview = Preview(root, tmp_path / "site")
+    everything = "built " + str(sorted((memo, True) for memo in mkdocs_memo.EXPECTED)) + "\n"
+    try:
+        assert preview.build() == everything
+        rounds = [
+            lambda: (edit(posts / "post-0003.md", "date: 2016-", "date: 2017-"),
+                     edit(posts / "post-0005.md", "slug: post-0005", "slug: renamed"),
+                     edit(posts / "post-0006.md", "categories: [", "categories: [Community, ")),
+            lambda: (shutil.copy(posts / "post-0002.md", posts / "added.md"),
+                     edit(posts / "added.md", "slug: post-0002", "slug: added"),
+                     (posts / "post-0004.md").unlink()),
+        ]
+        for n, change in enumerate(rounds):
+            change()
+            assert preview.build() == everything
+            copy = tmp_path / f"fresh-{n}"
+            shutil.copytree(root, copy, ignore=shutil.ignore_patterns("build"))
+            fresh = Preview(copy, tmp_path / f"site-{n}")
+            assert fresh.build() == everything
+            fresh.close()
+            assert_same_sites(tmp_path / "site", tmp_path / f"site-{n}")
+    finally:
+        preview.close()

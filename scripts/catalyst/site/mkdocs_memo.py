@@ -13,7 +13,10 @@ mutates:
 - a date as Material formats it (Babel's `format_date`, `format_datetime`): by the value
   with its type and time zone, the format and the locale;
 - the theme's static files (`Files.add_files_from_theme`): the names the theme lists,
-  filtered by MkDocs' own patterns, remembered by the names and the patterns.
+  filtered by MkDocs' own patterns, remembered by the names and the patterns;
+- the theme's compiled templates in every Jinja environment MkDocs makes for it
+  (`Theme.get_env`; Material makes one for each translated label): memo.py's bytecode cache,
+  which Jinja checks against each template's source.
 
 They replace MkDocs and Material code, so each is put in place only while the source of every
 function it replaces or relies on is the one it was written against (`EXPECTED`, sha256 of
@@ -56,6 +59,10 @@ EXPECTED = {
         "mkdocs.structure.files:Files.add_files_from_theme":
             "0169dd2b1c22ca136924ca9136a97b690ba2711d8896258e5858a237c186a12e",
     },
+    "theme_envs": {
+        "mkdocs.theme:Theme.get_env":
+            "9c26120fb96f9204cb08fe133317f0badb6f9725833c414bd685c6fac9905c83",
+    },
 }
 _installed: dict[str, bool] = {}
 
@@ -76,7 +83,8 @@ def install(expected=None) -> dict[str, bool]:
     if _installed:
         return dict(_installed)
     patches = {"post": _install_post, "canonical_url": _install_canonical_url,
-               "dates": _install_dates, "theme_files": _install_theme_files}
+               "dates": _install_dates, "theme_files": _install_theme_files,
+               "theme_envs": _install_theme_envs}
     for memo, differ in mismatches(expected).items():
         if differ:
             warn.warning("catalyst: serve memo %r off, MkDocs' or Material's own code runs: "
@@ -292,3 +300,23 @@ def _install_theme_files() -> None:
 
     Files.add_files_from_theme = functools.update_wrapper(
         _add_files_from_theme, Files.add_files_from_theme)
+
+
+# ----------------------------------------------------------------------------- theme envs
+
+def _with_bytecode(get_env):
+    """`Theme.get_env` whose environments share memo.py's compiled templates."""
+    from catalyst.site import memo
+
+    def with_bytecode(self):
+        env = get_env(self)
+        memo.jinja_env(env)
+        return env
+
+    return functools.update_wrapper(with_bytecode, get_env)
+
+
+def _install_theme_envs() -> None:
+    from mkdocs.theme import Theme
+
+    Theme.get_env = _with_bytecode(Theme.get_env)
