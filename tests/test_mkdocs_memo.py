@@ -86,6 +86,28 @@ def test_a_post_is_remembered_by_its_text_and_read_again_after_any_edit(project)
     assert seen[3].config.categories[0] == "Community"
 
 
+def test_a_post_that_is_not_plain_data_is_read_every_time(project):
+    config = load_config(str(project / "mkdocs.yml"))
+    path = sorted((project / "content/blog/posts").glob("*.md"))[0]
+    edit(path, "\nslug: ", "\nlinks:\n  - index.md\nslug: ")  # a navigation in its config
+    calls = []
+
+    def counted(self, file, config):
+        calls.append(file.abs_src_path)
+        return POST_INIT(self, file, config)
+
+    remembered = mkdocs_memo._remembered_post_init(counted)
+    file = File(path.relative_to(project / "content").as_posix(), config.docs_dir,
+                config.site_dir, config.use_directory_urls)
+    for _ in range(2):
+        post = Post.__new__(Post)
+        remembered(post, file, config)
+        assert post.config.links is not None
+    assert len(calls) == 2
+    with pytest.raises(mkdocs_memo._NotPlain):
+        mkdocs_memo._frozen({"a": [object()]})
+
+
 def test_a_canonical_url_is_remembered_by_the_site_url_and_the_pages_url():
     remembered = mkdocs_memo._remembered_canonical_url(CANONICAL)
 
