@@ -22,7 +22,7 @@ from mkdocs.config import load_config
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from catalyst.site import mkdocs_memo
+from catalyst.site import files_memo, mkdocs_memo
 
 POST_INIT = getattr(Post.__init__, "__wrapped__", Post.__init__)  # Material's own
 CANONICAL = getattr(Page._set_canonical_url, "__wrapped__", Page._set_canonical_url)
@@ -157,10 +157,40 @@ def test_the_themes_static_files_are_the_ones_mkdocs_lists(project):
         add(files, env, config)
         return [f.src_uri for f in files]
 
-    assert listed(mkdocs_memo._add_files_from_theme) == listed(ADD_THEME)
+    assert listed(files_memo.add_files_from_theme) == listed(ADD_THEME)
     config.theme.static_templates.add("assets/javascripts/bundle*")
-    assert listed(mkdocs_memo._add_files_from_theme) == listed(ADD_THEME)
+    assert listed(files_memo.add_files_from_theme) == listed(ADD_THEME)
     assert not any(p.startswith("assets/javascripts/bundle") for p in listed(ADD_THEME))
+
+
+def test_the_docs_folder_is_listed_as_mkdocs_lists_it_after_every_change(project, caplog):
+    from mkdocs.structure.files import get_files
+
+    original = getattr(get_files, "__wrapped__", get_files)
+    config = load_config(str(project / "mkdocs.yml"))
+    docs = project / "content"
+
+    def same_as_mkdocs() -> list:
+        ours, theirs = files_memo.get_files(config), original(config)
+        assert [vars(f) for f in ours] == [vars(f) for f in theirs]
+        assert all(f.page is None for f in ours)
+        return list(ours)
+
+    first = same_as_mkdocs()
+    first[0].dest_uri = "moved/index.html"  # a build changes its files
+    first[0].inclusion = first[0].inclusion.EXCLUDED
+    assert same_as_mkdocs()[0].dest_uri != "moved/index.html"
+    (docs / "notes").mkdir()
+    (docs / "notes/README.md").write_text("# Read me\n")
+    (docs / "notes/index.md").write_text("# Index\n")  # conflicts with README.md
+    (docs / "notes/picture.png").write_bytes(b"png")
+    same_as_mkdocs()
+    assert any("conflicts with 'notes/index.md'" in m for m in caplog.messages)
+    (docs / "notes/index.md").unlink()
+    (docs / "notes/picture.png").rename(docs / "notes/picture-2.png")
+    config.use_directory_urls = not config.use_directory_urls
+    uris = [f.dest_uri for f in same_as_mkdocs()]
+    assert "notes/index.html" in uris and "notes/picture-2.png" in uris
 
 
 def test_the_memos_fit_the_installed_mkdocs_and_material():
@@ -203,7 +233,7 @@ def test_on_other_code_a_memo_steps_aside_and_says_so_once(changed):
 DRIVER = """\
 import sys
 from pathlib import Path
-from catalyst.site import mkdocs_memo
+from catalyst.site import files_memo, mkdocs_memo
 from catalyst.site.serve import Builder
 builder = Builder(str(Path(sys.argv[1]) / "mkdocs.yml"), sys.argv[2], "127.0.0.1:8765")
 config = builder.load()

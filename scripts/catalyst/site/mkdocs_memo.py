@@ -13,8 +13,7 @@ mutates:
 - a canonical URL (`Page._set_canonical_url`): by the site URL and the page's URL;
 - a date as Material formats it (Babel's `format_date`, `format_datetime`): by the value
   with its type and time zone, the format and the locale;
-- the theme's static files (`Files.add_files_from_theme`): the names the theme lists,
-  filtered by MkDocs' own patterns, remembered by the names and the patterns;
+- the docs folder's and the theme's files (files_memo.py);
 - the theme's compiled templates in every Jinja environment MkDocs makes for it
   (`Theme.get_env`; Material makes one for each translated label): memo.py's bytecode cache,
   which Jinja checks against each template's source.
@@ -28,13 +27,13 @@ Material's own code runs.
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import functools
 import io
 import logging
 import os
 import pickle
 
+from catalyst.site import files_memo
 from catalyst.site.blog_speedups import fingerprints
 
 warn = logging.getLogger("catalyst.mkdocs_memo")  # outside "mkdocs": never fails --strict
@@ -62,6 +61,16 @@ EXPECTED = {
         "mkdocs.structure.files:Files.add_files_from_theme":
             "0169dd2b1c22ca136924ca9136a97b690ba2711d8896258e5858a237c186a12e",
     },
+    "docs_files": {
+        "mkdocs.structure.files:get_files":
+            "8d8cc69e4d7dc5be70fd6fa89fe2bbde741e067ab92e4ed17fd49629fb76148e",
+        "mkdocs.structure.files:File.__init__":
+            "c2efeb0d53ef00d3b823eef4d6db3adf7ac97d6d6d8f9d20981bf405c8988e14",
+        "mkdocs.structure.files:File._get_dest_path":
+            "553e89b375982807c6d811afdee2d925028d8586f97c9e5a9f9020d97ac2af93",
+        "mkdocs.commands.build:build":
+            "c476b64474acfaa20c08fdedc074238c6521bf320263065ee7de983ebf2032f9",
+    },
     "theme_envs": {
         "mkdocs.theme:Theme.get_env":
             "9c26120fb96f9204cb08fe133317f0badb6f9725833c414bd685c6fac9905c83",
@@ -86,8 +95,8 @@ def install(expected=None) -> dict[str, bool]:
     if _installed:
         return dict(_installed)
     patches = {"post": _install_post, "canonical_url": _install_canonical_url,
-               "dates": _install_dates, "theme_files": _install_theme_files,
-               "theme_envs": _install_theme_envs}
+               "dates": _install_dates, "theme_files": files_memo.install_theme_files,
+               "docs_files": files_memo.install_docs_files, "theme_envs": _install_theme_envs}
     for memo, differ in mismatches(expected).items():
         if differ:
             warn.warning("catalyst: serve memo %r off, MkDocs' or Material's own code runs: "
@@ -277,49 +286,6 @@ def _install_dates() -> None:
 
     plugin.format_date = _by_date(plugin.format_date)
     plugin.format_datetime = _by_date(plugin.format_datetime)
-
-
-# --------------------------------------------------------------------------- theme files
-
-def _theme_patterns(config) -> tuple[str, ...]:
-    """The patterns of `Files.add_files_from_theme`'s filter, in its order."""
-    from mkdocs import utils
-
-    patterns = ['.*', '*/.*', '*.py', '*.pyc', '*.html', '*readme*', 'mkdocs_theme.yml']
-    patterns.append("locales/*")
-    patterns.extend(f'*{x}' for x in utils.markdown_extensions)
-    patterns.extend(config.theme.static_templates)
-    return tuple(patterns)
-
-
-@functools.lru_cache(maxsize=8)
-def _static_names(names: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(
-        name for name in names
-        if not any(fnmatch.fnmatch(name.lower(), pattern) for pattern in patterns)
-    )
-
-
-def _add_files_from_theme(self, env, config) -> None:
-    """Files.add_files_from_theme, the filtered listing remembered (mirrors it line by line)."""
-    from mkdocs.structure.files import File
-
-    names = tuple(env.list_templates())
-    for path in _static_names(names, _theme_patterns(config)):
-        # Theme files do not override docs_dir files
-        if self.get_file_from_path(path) is None:
-            for dir in config.theme.dirs:
-                # Find the first theme dir which contains path
-                if os.path.isfile(os.path.join(dir, path)):
-                    self.append(File(path, dir, config.site_dir, config.use_directory_urls))
-                    break
-
-
-def _install_theme_files() -> None:
-    from mkdocs.structure.files import Files
-
-    Files.add_files_from_theme = functools.update_wrapper(
-        _add_files_from_theme, Files.add_files_from_theme)
 
 
 # ----------------------------------------------------------------------------- theme envs
