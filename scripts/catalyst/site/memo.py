@@ -9,7 +9,8 @@ build would. They are installed in the serve process only; `catalyst build` runs
 function once per file anyway. Two remember a build's worth of output: the sanitiser's
 (`safety.clean`, a pure function of its text) and the generated pages' Markdown
 (`SitePages.all`, keyed on all the library shows at its moment, the settings and the
-templates: `pages_key`).
+templates: `pages_key`). MkDocs' and Material's own per-file work (posts, canonical URLs,
+dates, the file listings) is remembered by mkdocs_memo.py, installed from here.
 """
 
 from __future__ import annotations
