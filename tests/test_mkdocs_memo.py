@@ -206,25 +206,31 @@ def installed(prelude: str) -> subprocess.CompletedProcess:
         "from material.plugins.blog.structure import Post\n"
         "from mkdocs.structure.pages import Page\n"
         "from mkdocs.theme import Theme\n"
+        "from mkdocs.commands import build\n"
         "print(hasattr(Post.__init__, '__wrapped__'),"
         " hasattr(Page._set_canonical_url, '__wrapped__'),"
-        " Theme(name='material').get_env().bytecode_cache is memo._BYTECODE)\n"
+        " Theme(name='material').get_env().bytecode_cache is memo._BYTECODE,"
+        " hasattr(build.get_files, '__wrapped__'))\n"
     )
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)
 
 
-@pytest.mark.parametrize("changed", ["material.plugins.blog.structure:Post.__init__",
-                                     "mkdocs.config.base:Config.__init__"])
-def test_on_other_code_a_memo_steps_aside_and_says_so_once(changed):
-    assert installed("").stdout.split() == ["True", "True", "True"]
-    assert "serve memo" not in installed("").stderr
+@pytest.mark.parametrize("memo, changed, shown", [
+    ("post", "material.plugins.blog.structure:Post.__init__", ["False", "True", "True", "True"]),
+    ("post", "mkdocs.config.base:Config.__init__", ["False", "True", "True", "True"]),
+    ("docs_files", "mkdocs.structure.files:get_files", ["True", "True", "True", "False"]),
+])
+def test_on_other_code_a_memo_steps_aside_and_says_so_once(memo, changed, shown):
+    result = installed("")
+    assert result.stdout.split() == ["True", "True", "True", "True"]
+    assert "serve memo" not in result.stderr
     result = installed(
         "from catalyst.site import mkdocs_memo\n"
-        f"mkdocs_memo.EXPECTED['post'][{changed!r}] = 'another version'\n"
+        f"mkdocs_memo.EXPECTED[{memo!r}][{changed!r}] = 'another version'\n"
     )
-    assert result.stdout.split() == ["False", "True", "True"]  # Material's own Post only
-    assert result.stderr.count("serve memo 'post' off") == 1
+    assert result.stdout.split() == shown  # MkDocs' or Material's own code, the rest remembered
+    assert result.stderr.count(f"serve memo {memo!r} off") == 1
     assert changed in result.stderr
 
 
