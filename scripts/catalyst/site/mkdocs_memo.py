@@ -178,6 +178,13 @@ def _read(path: str) -> bytes:
         os.close(handle)
 
 
+def _unchanged(path: str, data: bytes) -> bool:
+    try:
+        return _read(path) == data
+    except OSError:
+        return False
+
+
 def _remembered_post_init(original):
     """Material's `Post.__init__` (`original`), its result remembered by the post's path and
     bytes: known bytes give a fresh copy of what `original` made of them."""
@@ -215,7 +222,8 @@ def _remembered_post_init(original):
         except _NotPlain:
             return None
         if (counter.count == 0 and type(self.markdown) is str
-                and (self.excerpt, self.authors, self.categories) == (None, [], [])):
+                and (self.excerpt, self.authors, self.categories) == (None, [], [])
+                and _unchanged(path, data)):  # what Material read: the file did not change since
             remembered[path] = (data, self.markdown, snapshot)
         return None
 
