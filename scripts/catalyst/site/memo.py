@@ -9,7 +9,8 @@ build would. They are installed in the serve process only; `catalyst build` runs
 function once per file anyway. Two remember a build's worth of output: the sanitiser's
 (`safety.clean`, a pure function of its text) and the generated pages' Markdown
 (`SitePages.all`, keyed on all the library shows at its moment, the settings and the
-templates: `pages_key`).
+templates: `pages_key`). MkDocs' and Material's own per-file work (posts, canonical URLs,
+dates, the file listings) is remembered by mkdocs_memo.py, installed from here.
 """
 
 from __future__ import annotations
@@ -288,7 +289,7 @@ def install() -> None:
     from catalyst import safety
     from catalyst.content import loader
     from catalyst.email import webcopy
-    from catalyst.site import feeds, pages
+    from catalyst.site import feeds, mkdocs_memo, pages
 
     blog_structure.yaml = _YamlMemo(blog_structure.yaml)
     meta.yaml = _YamlMemo(meta.yaml)  # every other page's front matter, as MkDocs reads it
@@ -309,6 +310,7 @@ def install() -> None:
         functools.partial(save, self), touch=False)(path, text)
     blog_plugin.copy_file = _copy_changed(blog_plugin.copy_file)
     webcopy.write_atomic = _skip_same(webcopy.write_atomic, touch=True)
+    mkdocs_memo.install()  # MkDocs' and Material's own per-file work (posts, URLs, dates)
 
 
 def jinja_env(env) -> None:
