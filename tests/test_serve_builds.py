@@ -94,7 +94,8 @@ def test_after_a_post_moves_the_served_folder_holds_what_a_fresh_build_writes(tm
     served = build_once(root, tmp_path / "served")
     post, _ = newest_post(root)
     text = post.read_text(encoding="utf-8")
-    moved = re.sub(r"^date: (\d{4})", lambda m: f"date: {int(m.group(1)) - 3}", text, 1, re.M)
+    moved = re.sub(r"^date: (\d{4})", lambda m: f"date: {int(m.group(1)) - 3}", text,
+                   count=1, flags=re.M)
     assert moved != text
     post.write_text(moved, encoding="utf-8")  # its URL, the archives and the lists change
     served()
