@@ -350,8 +350,9 @@ def _restore(page, header: dict, body: bytes, files) -> None:
     page._title_from_render = header["title"]
     page.present_anchor_ids = set(header["anchors"])
     links = header["links"]
-    if links is not None:
-        page.links_to_anchors = {files.get_file_from_path(s): a for s, a in links.items()}
+    if links is not None:  # files.get_file_from_path, its path normalised once a process
+        known = files.src_uris
+        page.links_to_anchors = {known.get(_normal(s)): a for s, a in links.items()}
 
 
 def _toc_tokens(toc) -> list:
