@@ -9,7 +9,8 @@ build would. They are installed in the serve process only; `catalyst build` runs
 function once per file anyway. Two remember a build's worth of output: the sanitiser's
 (`safety.clean`, a pure function of its text) and the generated pages' Markdown
 (`SitePages.all`, keyed on all the library shows at its moment, the settings and the
-templates: `pages_key`).
+templates: `pages_key`). What comes from many files at once (the content library, the email
+cache's entries) is remembered in `memo_files.py`.
 """
 
 from __future__ import annotations
@@ -205,49 +206,6 @@ def _copy_changed(copy_file):
     return copy_changed
 
 
-def _stat(path) -> tuple | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
-
-
-def _email_entries(cached):
-    """`email.cache.cached(settings, month, key)` remembered while its entry file and every
-    file the entry lists (the email's prepared images) keep their size and modification time:
-    otherwise each save reads and parses 120 entries and hashes their images again. The
-    email is frozen, so it is shared; a miss (None) is never remembered."""
-    import json
-
-    from catalyst.email import cache
-
-    remembered: dict = {}
-
-    @functools.wraps(cached)
-    def entry(settings, month, key):
-        path = cache.cache_dir(settings) / f"{month}.json"
-        stat = _stat(path)
-        hit = remembered.get(str(path))
-        if hit is not None and hit[:2] == (key, stat) and all(
-            _stat(name) == seen for name, seen in hit[2]
-        ):
-            return hit[3]
-        try:  # what the entry lists, as it was before `cached` reads it (a later change shows)
-            listed = json.loads(path.read_text(encoding="utf-8")).get("files", {})
-            files = tuple((name, _stat(name)) for name in listed)
-        except (OSError, ValueError, AttributeError):
-            files = None
-        email = cached(settings, month, key)
-        if email is not None and files is not None and _stat(path) == stat:
-            remembered[str(path)] = (key, stat, files, email)
-        else:
-            remembered.pop(str(path), None)
-        return email
-
-    return entry
-
-
 def pages_key(site_pages) -> str:
     """Everything `SitePages.all` reads: each item of the library as validated (and whether
     it is shown or upcoming at the library's moment), the settings and the page templates.
@@ -332,7 +290,7 @@ def install() -> None:
     from catalyst.content import loader
     from catalyst.email import build as email_build
     from catalyst.email import webcopy
-    from catalyst.site import feeds, pages
+    from catalyst.site import feeds, memo_files, pages
 
     blog_structure.yaml = _YamlMemo(blog_structure.yaml)
     meta.yaml = _YamlMemo(meta.yaml)  # every other page's front matter, as MkDocs reads it
@@ -345,7 +303,8 @@ def install() -> None:
     # Each issue's site copy and its feed entry: from the (frozen) rendered email and settings.
     webcopy.site_copy = feeds.site_copy = _by_value(webcopy.site_copy)
     feeds.content_html = _by_value(feeds.content_html)
-    email_build.cached = _email_entries(email_build.cached)  # the email cache's entries
+    email_build.cached = memo_files.email_entries(email_build.cached)
+    loader.load = memo_files.content(loader.load)
     pages.SitePages.all = _last_pages(pages.SitePages.all)
     # The blog rewrites its generated view sources, and we the emails' site copies, on every
     # build: a file that would get the same bytes is left as it is.
