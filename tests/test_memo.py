@@ -169,36 +169,3 @@ def test_an_email_cache_entry_is_read_again_when_it_or_a_file_it_lists_changes(s
         handle.write(b"changed")
     assert remembered(settings, month, key) is None is original(settings, month, key)
 
-
-def test_the_content_is_read_again_when_any_file_or_the_moment_changes(project, settings):
-    import dataclasses
-    import os
-
-    from catalyst.content import loader
-
-    original = getattr(loader.load, "__wrapped__", loader.load)
-    remembered = memo_files.content(original)
-    moment = dt.datetime(2023, 6, 1, tzinfo=dt.UTC)
-
-    def same(**options) -> tuple:
-        mine, theirs = remembered(settings, **options), original(settings, **options)
-        assert mine == theirs
-        assert dataclasses.asdict(mine[0]) == dataclasses.asdict(theirs[0])
-        return mine
-
-    first = same(now=moment)
-    again = same(now=moment)
-    assert again[0] is not first[0] and again[0].posts is not first[0].posts  # its own library
-    assert same(now=moment + dt.timedelta(days=800)) != first  # another moment: other views
-    assert same(now=moment, preview=True)[0].preview
-
-    post = next((project / "content/blog/posts").glob("*.md"))
-    edit(post, "\n---\n", "\n---\n\nA new first line.\n")
-    os.utime(post, ns=(1, 1))
-    library, _ = same(now=moment)
-    assert any("A new first line." in p.body for p in library.posts.values())
-
-    post.write_text("---\ntitle: [broken\n---\n# Broken\n", encoding="utf-8")  # a problem
-    assert same(now=moment)[1] != first[1]
-    post.unlink()  # a file gone
-    assert len(same(now=moment)[0].posts) == len(first[0].posts) - 1

@@ -84,13 +84,6 @@ class Loader:
         self.problems.append(Problem(doc.path, line, message, level))
 
     def load(self) -> Library:
-        self.read_files()
-        self.problems.extend(self.library.problems())
-        return self.library
-
-    def read_files(self) -> None:
-        """Every file into the library, with its problems; not yet the cross-references
-        (`Library.problems`, which depend on the library's moment)."""
         self.scan = paths.scan(self.settings)
         self.problems.extend(self.scan.problems)
         docs = self.settings.docs_dir
@@ -101,6 +94,8 @@ class Loader:
         )
         self._load_issues(self.settings.issues_dir)
         self._load_pages(docs)
+        self.problems.extend(self.library.problems())
+        return self.library
 
     def _load_posts(self, folder: Path) -> None:
         authors = self._authors(folder.parent / ".authors.yml")
@@ -303,9 +298,5 @@ def load(
     with `preview`, its views also show what is upcoming."""
     loader = Loader(settings, preview=preview, now=now)
     library = loader.load()
-    return library, in_order(loader.problems)
-
-
-def in_order(problems: list[Problem]) -> list[Problem]:
-    """Each problem once, by file, line and message."""
-    return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
+    problems = sorted(set(loader.problems), key=lambda p: (p.path, p.line, p.message))
+    return library, problems

@@ -9,8 +9,7 @@ build would. They are installed in the serve process only; `catalyst build` runs
 function once per file anyway. Two remember a build's worth of output: the sanitiser's
 (`safety.clean`, a pure function of its text) and the generated pages' Markdown
 (`SitePages.all`, keyed on all the library shows at its moment, the settings and the
-templates: `pages_key`). What comes from many files at once (the content library, the email
-cache's entries) is remembered in `memo_files.py`.
+templates: `pages_key`). The email cache's entries are remembered in `memo_files.py`.
 """
 
 from __future__ import annotations
@@ -304,7 +303,6 @@ def install() -> None:
     webcopy.site_copy = feeds.site_copy = _by_value(webcopy.site_copy)
     feeds.content_html = _by_value(feeds.content_html)
     email_build.cached = memo_files.email_entries(email_build.cached)
-    loader.load = memo_files.content(loader.load)
     pages.SitePages.all = _last_pages(pages.SitePages.all)
     # The blog rewrites its generated view sources, and we the emails' site copies, on every
     # build: a file that would get the same bytes is left as it is.

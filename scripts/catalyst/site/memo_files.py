@@ -1,10 +1,9 @@
-"""What `catalyst serve` remembers across rebuilds of what is read from files: the content
-library and the email cache's entries, each kept while every file it comes from keeps its size
-and modification time (as `memo._file_memo` does for one document)."""
+"""What `catalyst serve` remembers across rebuilds of what comes from several files: the email
+cache's entries, each kept while every file it comes from keeps its size and modification time
+(as `memo._file_memo` does for one document)."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
@@ -49,44 +48,3 @@ def email_entries(cached):
         return email
 
     return entry
-
-
-def _stamp(settings, preview: bool) -> tuple:
-    """Everything `loader.Loader.read_files` reads: the settings, the files the scan finds
-    (each with its size and time: documents, the authors file, the images items name) and the
-    scan's own problems (links refused)."""
-    from catalyst.content import paths
-
-    scan = paths.scan(settings)
-    files = tuple((str(path), _stat(path)) for path in scan.files)
-    return repr(settings), preview, files, repr(scan.problems)
-
-
-def content(load):
-    """`loader.load(settings, preview=, now=)` whose reading of the files is remembered while
-    `_stamp` is the same; each call gets a library of its own (fresh dicts and sets, its own
-    moment: the items are frozen and shared), its cross-references checked at that moment."""
-    from catalyst.content import loader
-    from catalyst.content.publishing import build_now
-
-    last: dict = {}
-
-    @functools.wraps(load)
-    def remembered(settings, *, preview: bool = False, now=None):
-        now = now or build_now()  # as the Loader does, before reading anything
-        stamp = _stamp(settings, preview)  # taken first: a file changed meanwhile shows next time
-        if last.get("stamp") != stamp:
-            reader = loader.Loader(settings, preview=preview, now=now)
-            reader.read_files()
-            last.clear()
-            last.update(stamp=stamp, library=reader.library, problems=list(reader.problems))
-        seen = last["library"]
-        library = dataclasses.replace(
-            seen, posts=dict(seen.posts), resources=dict(seen.resources),
-            catalyzers=dict(seen.catalyzers), issues=dict(seen.issues),
-            lines=dict(seen.lines), invalid=set(seen.invalid), now=now, preview=preview,
-            _featured=((), (), {}),
-        )
-        return library, loader.in_order(last["problems"] + library.problems())
-
-    return remembered
