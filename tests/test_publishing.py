@@ -280,6 +280,16 @@ def test_the_views_show_what_is_live_at_the_librarys_now(library_at):
     assert ahead.upcoming(ahead.issues["2023-07"]) == ISSUE_LIVE
 
 
+@pytest.mark.parametrize("preview", [False, True])
+@pytest.mark.parametrize("moment", [ISSUE_LIVE - dt.timedelta(seconds=1), ISSUE_LIVE, NOW, LATER])
+def test_the_three_views_at_once_say_what_each_says(library_at, moment, preview):
+    lib = library_at(moment, preview=preview)
+    lib.posts[POST_SLUG] = lib.posts[POST_SLUG].model_copy(update={"draft": True})
+    for kind in (lib.posts, lib.resources, lib.catalyzers, lib.issues):
+        for item in kind.values():
+            assert lib.publishing(item) == (lib.shown(item), lib.is_live(item), lib.upcoming(item))
+
+
 def test_drafts_are_never_shown_not_even_in_a_preview(library_at):
     lib = library_at(LATER, preview=True)
     lib.posts[POST_SLUG] = lib.posts[POST_SLUG].model_copy(update={"draft": True})

@@ -222,7 +222,7 @@ def pages_key(site_pages) -> str:
     for kind in (library.posts, library.resources, library.catalyzers, library.issues):
         parts.append(repr(len(kind)))
         for slug, item in kind.items():
-            shown = (library.shown(item), library.is_live(item), library.upcoming(item))
+            shown = library.publishing(item)  # (shown, is_live, upcoming)
             dump = item.model_dump_json(exclude=skip if kind is library.posts else None)
             parts += [slug, type(item).__qualname__, dump, repr(shown)]
     return digest(*parts)
