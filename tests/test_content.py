@@ -454,3 +454,13 @@ def test_an_items_attributes_are_read_as_getattr_reads_them(settings):
             assert loader._named(thing, name) == getattr(thing, name, None), (thing, name)
             asked += getattr(thing, name, None) is not None
     assert asked > len(things)  # some were there
+
+
+def test_a_slug_is_made_from_each_text_as_given():
+    from markupsafe import Markup
+
+    from catalyst.content.schema import slugify
+
+    assert [slugify(t) for t in ("A Title", "A title!", "Another", "A Title")] == [
+        "a-title", "a-title", "another", "a-title"]
+    assert slugify(Markup("A &amp; B")) == slugify("A &amp; B")  # a str's kin, not remembered

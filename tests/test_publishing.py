@@ -619,3 +619,14 @@ def test_a_preview_does_not_leak_into_the_next_build_of_the_process(editable, mo
     assert (editable / "real/index.html").is_file()
     assert not (editable / "real" / POST_URL).exists()
     assert upcoming_marks(editable / "real") == []
+
+
+def test_a_days_start_is_that_days_whatever_was_asked_before():
+    from catalyst.content.publishing import day_start
+
+    for day in (dt.date(2023, 6, 1), dt.date(2023, 6, 2), dt.date(2023, 6, 1)):
+        assert day_start(day) == dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    east = dt.timezone(dt.timedelta(hours=5))
+    late = dt.datetime(2023, 6, 2, 3, tzinfo=east)  # equal to June 1st, 22:00 UTC
+    assert day_start(late.astimezone(dt.UTC)).day == 1
+    assert day_start(late).day == 2  # an equal moment, another day: not taken from the first
