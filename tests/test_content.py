@@ -438,3 +438,29 @@ def test_every_merge_tag_the_email_templates_use_is_known():
     assert not mergetags.is_known("FIRSTNAME")
     assert mergetags.suggestion("FIRSTNAME") == "FNAME"
     assert mergetags.is_known("DATE:Y") and mergetags.is_known("IF:FNAME")
+
+
+def test_an_items_attributes_are_read_as_getattr_reads_them(settings):
+    from catalyst.content import loader
+
+    library, _ = loader.load(settings)
+    things = [*library.posts.values(), *library.resources.values(),
+              *library.catalyzers.values(), *library.issues.values()]
+    sections = [section for issue in library.issues.values() for section in issue.sections]
+    things += sections + [sub for section in sections for sub in getattr(section, "items", [])]
+    asked = 0
+    for thing in things + ["a slug", None]:
+        for name in ("image", "photo", "sections", "items", "title", "slug", "upper"):
+            assert loader._named(thing, name) == getattr(thing, name, None), (thing, name)
+            asked += getattr(thing, name, None) is not None
+    assert asked > len(things)  # some were there
+
+
+def test_a_slug_is_made_from_each_text_as_given():
+    from markupsafe import Markup
+
+    from catalyst.content.schema import slugify
+
+    assert [slugify(t) for t in ("A Title", "A title!", "Another", "A Title")] == [
+        "a-title", "a-title", "another", "a-title"]
+    assert slugify(Markup("A &amp; B")) == slugify("A &amp; B")  # a str's kin, not remembered

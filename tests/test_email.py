@@ -765,6 +765,13 @@ def test_an_unchanged_issue_is_reused_from_the_cache(project):
     assert not [p for p in cache.cache_dir(first.settings).iterdir() if p.suffix != ".json"]
 
 
+def test_an_email_from_the_cache_equals_the_one_rendered(project):
+    first = build_from(project)
+    again = build_from(project)  # from the cache
+    assert first.email.images and again.email == first.email
+    assert hash(again.email) == hash(first.email)  # tuples, as rendered: a memo can key on it
+
+
 @pytest.mark.parametrize(
     "change",
     [

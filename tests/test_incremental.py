@@ -287,3 +287,34 @@ def test_hooks_and_local_plugins_are_part_of_the_key(tmp_path):
     _, misses, _ = map(int, STATS.search(third.stderr).groups())
     pages = len(list((tmp_path / "third").rglob("index.html")))
     assert misses >= pages  # every page's HTML rendered again after the hook changed
+
+
+def test_a_keys_plain_form_is_the_same_for_exact_types_and_their_kin():
+    import collections
+    import datetime as dt
+    import types
+
+    from catalyst.site.fingerprint import Uncacheable, plain
+
+    class Text(str):
+        pass
+
+    class Items(list):
+        pass
+
+    value = {"b": (1, [2.5, None, True]), "a": {"c": dt.date(2020, 1, 2), 3: "x"}}
+    kin = types.MappingProxyType({
+        "a": collections.OrderedDict([(3, Text("x")), ("c", dt.date(2020, 1, 2))]),
+        "b": Items([1, (2.5, None, True)]),
+    })
+    assert plain(value) == plain(kin) == {
+        "a": {"3": "x", "c": "2020-01-02"}, "b": [1, [2.5, None, True]]}
+    deep = "x"
+    for _ in range(14):
+        deep = [deep]
+    try:
+        plain(deep)
+    except Uncacheable:
+        pass
+    else:
+        raise AssertionError("nesting past 12 levels has no plain form")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from catalyst.content.loader import load
-from catalyst.site import memo
+from catalyst.site import memo, memo_files
 from catalyst.site.pages import SitePages
 
 ALL = getattr(SitePages.all, "__wrapped__", SitePages.all)  # MkDocs' own, memo or not
@@ -139,3 +139,33 @@ def test_a_text_memo_sees_every_changed_text_and_keeps_a_bounded_number():
     remembered = memo._by_text_digest(shout, maxsize=2)
     assert [remembered(t) for t in ("a", "b", "a", "c", "b")] == ["A", "B", "A", "C", "B"]
     assert calls == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
+
+
+def test_an_email_cache_entry_is_read_again_when_it_or_a_file_it_lists_changes(settings):
+    import json
+    import os
+
+    from catalyst.email import build as emails
+    from catalyst.email import cache
+
+    library, _ = load(settings)
+    month = "2023-06"
+    email = emails.build(settings, library, month)  # rendered, then stored in the cache
+    key = cache.cache_key(settings, library, month)
+    original = getattr(cache.cached, "__wrapped__", cache.cached)
+    remembered = memo_files.email_entries(original)
+    assert remembered(settings, month, key) == email == original(settings, month, key)
+    assert remembered(settings, month, "another key") is None
+
+    path = cache.cache_dir(settings) / f"{month}.json"
+    entry = json.loads(path.read_text(encoding="utf-8"))
+    entry["email"]["subject"] = "Changed in the cache"
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    os.utime(path, ns=(1, 1))  # a new time, whatever the clock's resolution
+    assert remembered(settings, month, key).subject == "Changed in the cache"
+
+    image = next(iter(entry["files"]))  # a prepared image the email uses
+    with open(image, "ab") as handle:
+        handle.write(b"changed")
+    assert remembered(settings, month, key) is None is original(settings, month, key)
+

@@ -280,6 +280,16 @@ def test_the_views_show_what_is_live_at_the_librarys_now(library_at):
     assert ahead.upcoming(ahead.issues["2023-07"]) == ISSUE_LIVE
 
 
+@pytest.mark.parametrize("preview", [False, True])
+@pytest.mark.parametrize("moment", [ISSUE_LIVE - dt.timedelta(seconds=1), ISSUE_LIVE, NOW, LATER])
+def test_the_three_views_at_once_say_what_each_says(library_at, moment, preview):
+    lib = library_at(moment, preview=preview)
+    lib.posts[POST_SLUG] = lib.posts[POST_SLUG].model_copy(update={"draft": True})
+    for kind in (lib.posts, lib.resources, lib.catalyzers, lib.issues):
+        for item in kind.values():
+            assert lib.publishing(item) == (lib.shown(item), lib.is_live(item), lib.upcoming(item))
+
+
 def test_drafts_are_never_shown_not_even_in_a_preview(library_at):
     lib = library_at(LATER, preview=True)
     lib.posts[POST_SLUG] = lib.posts[POST_SLUG].model_copy(update={"draft": True})
@@ -609,3 +619,14 @@ def test_a_preview_does_not_leak_into_the_next_build_of_the_process(editable, mo
     assert (editable / "real/index.html").is_file()
     assert not (editable / "real" / POST_URL).exists()
     assert upcoming_marks(editable / "real") == []
+
+
+def test_a_days_start_is_that_days_whatever_was_asked_before():
+    from catalyst.content.publishing import day_start
+
+    for day in (dt.date(2023, 6, 1), dt.date(2023, 6, 2), dt.date(2023, 6, 1)):
+        assert day_start(day) == dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    east = dt.timezone(dt.timedelta(hours=5))
+    late = dt.datetime(2023, 6, 2, 3, tzinfo=east)  # equal to June 1st, 22:00 UTC
+    assert day_start(late.astimezone(dt.UTC)).day == 1
+    assert day_start(late).day == 2  # an equal moment, another day: not taken from the first

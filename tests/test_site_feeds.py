@@ -234,3 +234,11 @@ def test_a_preview_shows_what_is_upcoming_but_its_feeds_do_not(mixed_site):
     assert (preview / "issues/2099-01/index.html").is_file()  # the preview has it, marked
     titles = [entry.title for entry in parsed_rss(preview).entries]
     assert titles == ["Trust and connectedness", HOSTILE_TITLE, "April, sent"]
+
+
+def test_a_feed_text_keeps_every_character_xml_carries_and_only_those():
+    from catalyst.site.feeds import _xml_safe
+
+    kept = "tab\tline\nreturn\r é \ud7ff \ue000 \ufffd \U00010000 \U0010ffff 😀"
+    assert _xml_safe(kept) == kept
+    assert _xml_safe("a\x00b\x08c\x0bd\x1fe\ud800f\udfffg\ufffeh\uffffi") == "abcdefghi"

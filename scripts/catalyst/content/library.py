@@ -67,6 +67,13 @@ class Library:
         """On the site being built: live, or upcoming in a preview."""
         return self.is_live(item) or (self.preview and not item.draft)
 
+    def publishing(self, item) -> tuple[bool, bool, dt.datetime | None]:
+        """(`shown`, `is_live`, `upcoming`) of `item`, its go-live time computed once."""
+        when = None if item.draft else self.live_at(item)
+        live = when is not None and when <= self.now
+        upcoming = when if when is not None and when > self.now else None
+        return live or (self.preview and not item.draft), live, upcoming
+
     def featured_at(self) -> dict[str, dt.datetime]:
         """Catalyzer slug -> when the first issue featuring it goes live (drafts aside).
         Asked once per catalyzer: the answer is kept while the issues and catalyzers are

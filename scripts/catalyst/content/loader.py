@@ -275,18 +275,36 @@ class Loader:
 def _images(item) -> list[tuple[tuple, str]]:
     found: list[tuple[tuple, str]] = []
     for name in ("image", "photo"):
-        value = getattr(item, name, None)
+        value = _named(item, name)
         if isinstance(value, str):
             found.append(((name,), value))
-    for n, section in enumerate(getattr(item, "sections", []) or []):
-        image = getattr(section, "image", None)
+    for n, section in enumerate(_named(item, "sections") or []):
+        image = _named(section, "image")
         if image:
             found.append((("sections", n, "image"), image))
-        for m, sub in enumerate(getattr(section, "items", []) or []):
-            image = getattr(sub, "image", None)
+        for m, sub in enumerate(_named(section, "items") or []):
+            image = _named(sub, "image")
             if isinstance(image, str):
                 found.append((("sections", n, "items", m, "image"), image))
     return found
+
+
+_NAMED: dict[tuple[type, str], bool] = {}
+
+
+def _named(obj, name: str):
+    """`getattr(obj, name, None)`, at once for a name a model's class never has: a pydantic
+    model's miss goes through two slow `__getattr__`s (some 7,000 misses a load)."""
+    kind = type(obj)
+    known = _NAMED.get((kind, name))
+    if known is None:
+        fields = getattr(kind, "__pydantic_fields__", None)
+        if fields is None or getattr(kind, "model_config", {}).get("extra") == "allow":
+            known = True  # not a model, or one whose instances may have any attribute
+        else:
+            known = name in fields or hasattr(kind, name)
+        _NAMED[(kind, name)] = known
+    return getattr(obj, name, None) if known else None
 
 
 def load(

@@ -90,7 +90,11 @@ def scan(settings: Settings) -> Scan:
                 refuse(real_folder, f"cannot be read ({error.strerror})")
                 continue
             for entry in reversed(entries):
-                path, physical = Path(entry.path), real_folder / entry.name
+                path = Path(entry.path)
+                if entry.is_file(follow_symlinks=False):  # the commonest: nothing to follow
+                    result.files.append(path)
+                    continue
+                physical = real_folder / entry.name
                 if entry.is_symlink():
                     real = _follow(path, physical, allowed, ancestors, refuse)
                     if real is None:
@@ -101,8 +105,6 @@ def scan(settings: Settings) -> Scan:
                         result.files.append(path)
                 elif entry.is_dir(follow_symlinks=False):
                     stack.append((path, physical, (*ancestors, physical)))
-                elif entry.is_file(follow_symlinks=False):
-                    result.files.append(path)
                 else:
                     refuse(physical, "is not a regular file or folder: remove it")
     result.files.sort()

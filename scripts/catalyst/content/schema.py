@@ -6,6 +6,7 @@ types are in `fields`, an issue's section kinds in `sections`. No I/O happens he
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from typing import Annotated, Any, ClassVar, Literal
@@ -339,9 +340,18 @@ def month_name(month: str) -> str:
 
 def slugify(text: str) -> str:
     """The blog plugin's default slug for a title (pymdownx.slugs, lowercase, '-')."""
+    if type(text) is str:  # every file's name is checked on every load: remembered
+        return _remembered_slug(text)
+    return _slug(text)
+
+
+def _slug(text: str) -> str:
     from pymdownx.slugs import slugify as make
 
     return make(case="lower")(text, "-")
+
+
+_remembered_slug = functools.lru_cache(maxsize=16384)(_slug)
 
 
 # Every `Model.field` whose text is Markdown (the rest is plain text): the HTML policy's list.

@@ -122,7 +122,10 @@ def cached(settings: Settings, month: str, key: str) -> RenderedEmail | None:
         except OSError:
             return None
     try:
-        return RenderedEmail(**entry["email"])
+        fields = dict(entry["email"])
+        # JSON gives lists; a fresh email holds tuples (equal to it, hashable: see site.memo).
+        fields["images"] = tuple(tuple(image) for image in fields.get("images", ()))
+        return RenderedEmail(**fields)
     except (KeyError, TypeError):
         return None
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -47,6 +48,8 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 CATALYST_NS = "urn:catalyst:newsletter:1"
 # The email's chrome, around its content: none of it is the issue.
 _CHROME = ("preheader", "topbar", "masthead", "footer")
+# What XML 1.0 cannot carry: controls but tab and newlines, surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def feed_urls(settings: Settings) -> dict[str, str]:
@@ -180,9 +183,5 @@ def _text(parent, tag: str, value: str):
 
 def _xml_safe(value: str) -> str:
     """`value` without the characters XML 1.0 cannot carry (lxml refuses them)."""
-    return "".join(
-        c for c in value
-        if c in "\t\n\r" or "\x20" <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd"
-        or c >= "\U00010000"
-    )
+    return _NOT_XML.sub("", value)
 

@@ -55,10 +55,21 @@ class Uncacheable(Exception):
 # ---------------------------------------------------------------------------- plain values
 
 
+# Exact types `plain` answers before any isinstance test (most values of a key are these).
+_SCALARS = frozenset({type(None), bool, int, float, str})
+
+
 def plain(value, depth: int = 0):
     """`value` as JSON-able data that is equal exactly when the values are equal."""
     if depth > 12:
         raise Uncacheable("nested too deep")
+    kind = type(value)  # the commonest exact types first: what the general tests below give
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {str(k): plain(v, depth + 1) for k, v in sorted(value.items(), key=_by_key)}
+    if kind is list or kind is tuple:
+        return [plain(v, depth + 1) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, datetime.date | datetime.time):

@@ -182,7 +182,8 @@ class Session:
         self.files = files
         self._excerpts: dict[int, str] = {}  # post id -> what a listing shows of it
         self._posts: dict[int, dict] = {}  # post id -> what the blog shows of it
-        self._blog_configs: dict[int, dict] = {}
+        self._blog_configs: dict[int, str] = {}
+        self._page_lists: dict[int, tuple] = {}  # id of a view's list of pages -> its URLs
         # Each blog with the ids of its posts and of its views (index, archive, categories).
         self.blogs = [
             (blog, {id(p) for p in blog.blog.posts},
@@ -248,9 +249,10 @@ class Session:
             if id(page) in posts:
                 return {"post": self._post(page)}
             if id(blog._resolve_original(page)) in views:
-                if id(blog) not in self._blog_configs:
-                    self._blog_configs[id(blog)] = fingerprint.plain(blog.config)
-                view = _listing(blog, page, self._excerpt)
+                if id(blog) not in self._blog_configs:  # a digest: 400 views show one config
+                    self._blog_configs[id(blog)] = fingerprint.plain_digest(
+                        fingerprint.plain(blog.config))
+                view = _listing(blog, page, self._excerpt, self._urls)
                 return {"view": view, "blog": self._blog_configs[id(blog)]}
         return {}
 
@@ -261,6 +263,14 @@ class Session:
             part = fingerprint.excerpt_plain(post, self._post(post))
             self._excerpts[id(post)] = fingerprint.plain_digest(part)
         return self._excerpts[id(post)]
+
+    def _urls(self, pages: list) -> str:
+        """The digest of the URLs of a view's pages, once a build per list: the pages of one
+        paginated view share it (a hundred URLs for each of a hundred pages, otherwise)."""
+        seen = self._page_lists.get(id(pages))
+        if seen is None or seen[0] is not pages:
+            seen = self._page_lists[id(pages)] = (pages, digest(*[p.url for p in pages]))
+        return seen[1]
 
     def _post(self, post) -> dict:
         """A post's part, once a build: its page and every listing of it ask (all of them
@@ -282,8 +292,9 @@ class Session:
         )
 
 
-def _listing(blog, page, excerpt) -> dict:
-    """The posts a blog index, archive or category page lists (as BlogPlugin._render picks)."""
+def _listing(blog, page, excerpt, urls) -> dict:
+    """The posts a blog index, archive or category page lists (as BlogPlugin._render picks);
+    `excerpt(post)` and `urls(pages)` give digests."""
     posts, index = page.posts, None
     if blog._config_pagination(page):
         index = page.pages.index(page)
@@ -293,7 +304,7 @@ def _listing(blog, page, excerpt) -> dict:
         "posts": [excerpt(p) for p in posts if p.excerpt],
         "count": len(page.posts),
         "index": index,
-        "pages": [p.url for p in page.pages],
+        "pages": urls(page.pages),
     }
 
 
@@ -350,8 +361,9 @@ def _restore(page, header: dict, body: bytes, files) -> None:
     page._title_from_render = header["title"]
     page.present_anchor_ids = set(header["anchors"])
     links = header["links"]
-    if links is not None:
-        page.links_to_anchors = {files.get_file_from_path(s): a for s, a in links.items()}
+    if links is not None:  # files.get_file_from_path, its path normalised once a process
+        known = files.src_uris
+        page.links_to_anchors = {known.get(_normal(s)): a for s, a in links.items()}
 
 
 def _toc_tokens(toc) -> list:

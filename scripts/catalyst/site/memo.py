@@ -10,7 +10,8 @@ function once per file anyway. Two remember a build's worth of output: the sanit
 (`safety.clean`, a pure function of its text) and the generated pages' Markdown
 (`SitePages.all`, keyed on all the library shows at its moment, the settings and the
 templates: `pages_key`). MkDocs' and Material's own per-file work (posts, canonical URLs,
-dates, the file listings) is remembered by mkdocs_memo.py, installed from here.
+dates, the file listings) is remembered by mkdocs_memo.py, installed from here; the email
+cache's entries in `memo_files.py`.
 """
 
 from __future__ import annotations
@@ -223,7 +224,7 @@ def pages_key(site_pages) -> str:
     for kind in (library.posts, library.resources, library.catalyzers, library.issues):
         parts.append(repr(len(kind)))
         for slug, item in kind.items():
-            shown = (library.shown(item), library.is_live(item), library.upcoming(item))
+            shown = library.publishing(item)  # (shown, is_live, upcoming)
             dump = item.model_dump_json(exclude=skip if kind is library.posts else None)
             parts += [slug, type(item).__qualname__, dump, repr(shown)]
     return digest(*parts)
@@ -288,8 +289,9 @@ def install() -> None:
 
     from catalyst import safety
     from catalyst.content import loader
+    from catalyst.email import build as email_build
     from catalyst.email import webcopy
-    from catalyst.site import feeds, mkdocs_memo, pages
+    from catalyst.site import feeds, memo_files, mkdocs_memo, pages
 
     blog_structure.yaml = _YamlMemo(blog_structure.yaml)
     meta.yaml = _YamlMemo(meta.yaml)  # every other page's front matter, as MkDocs reads it
@@ -302,6 +304,7 @@ def install() -> None:
     # Each issue's site copy and its feed entry: from the (frozen) rendered email and settings.
     webcopy.site_copy = feeds.site_copy = _by_value(webcopy.site_copy)
     feeds.content_html = _by_value(feeds.content_html)
+    email_build.cached = memo_files.email_entries(email_build.cached)
     pages.SitePages.all = _last_pages(pages.SitePages.all)
     # The blog rewrites its generated view sources, and we the emails' site copies, on every
     # build: a file that would get the same bytes is left as it is.
