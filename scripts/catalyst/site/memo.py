@@ -313,7 +313,8 @@ def install() -> None:
         functools.partial(save, self), touch=False)(path, text)
     blog_plugin.copy_file = _copy_changed(blog_plugin.copy_file)
     webcopy.write_atomic = _skip_same(webcopy.write_atomic, touch=True)
-    mkdocs_memo.install()  # MkDocs' and Material's own per-file work (posts, URLs, dates)
+    # MkDocs' and Material's own per-file work (posts, URLs, dates), and compiled templates
+    mkdocs_memo.install(share_templates=jinja_env)
 
 
 def jinja_env(env) -> None:

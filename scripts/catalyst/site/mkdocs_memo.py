@@ -89,9 +89,13 @@ def mismatches(expected=None) -> dict[str, list[str]]:
     }
 
 
-def install(expected=None) -> dict[str, bool]:
+def install(expected=None, share_templates=None) -> dict[str, bool]:
     """Put each memo whose code fits in place, once a process; warn once for each that does
-    not. Returns which are in place."""
+    not. Returns which are in place. `share_templates(env)` gives each Jinja environment
+    MkDocs makes for the theme the remembered compiled templates (memo.py's)."""
+    if share_templates is not None:
+        _shared["templates"] = share_templates
+    _shared.setdefault("templates", lambda env: None)
     if _installed:
         return dict(_installed)
     patches = {"post": _install_post, "canonical_url": _install_canonical_url,
@@ -298,13 +302,15 @@ def _install_dates() -> None:
 
 # ----------------------------------------------------------------------------- theme envs
 
+_shared: dict = {}  # what install() was given to share
+
+
 def _with_bytecode(get_env):
     """`Theme.get_env` whose environments share memo.py's compiled templates."""
-    from catalyst.site import memo
 
     def with_bytecode(self):
         env = get_env(self)
-        memo.jinja_env(env)
+        _shared["templates"](env)
         return env
 
     return functools.update_wrapper(with_bytecode, get_env)
