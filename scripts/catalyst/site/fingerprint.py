@@ -63,21 +63,15 @@ def plain(value, depth: int = 0):
     """`value` as JSON-able data that is equal exactly when the values are equal."""
     if depth > 12:
         raise Uncacheable("nested too deep")
-    kind = type(value)  # the commonest exact types first: what the general tests below give
-    if kind in _SCALARS:
+    kind = type(value)  # the commonest exact types first, before any isinstance test
+    if kind in _SCALARS or isinstance(value, bool | int | float | str):
         return value
-    if kind is dict:
+    if kind is dict or (kind is not list and kind is not tuple and isinstance(value, Mapping)):
         return {str(k): plain(v, depth + 1) for k, v in sorted(value.items(), key=_by_key)}
-    if kind is list or kind is tuple:
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
         return [plain(v, depth + 1) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): plain(v, depth + 1) for k, v in sorted(value.items(), key=_by_key)}
-    if isinstance(value, list | tuple):
-        return [plain(v, depth + 1) for v in value]
     if isinstance(value, set | frozenset):
         return sorted((plain(v, depth + 1) for v in value), key=repr)
     if isinstance(value, Path):
