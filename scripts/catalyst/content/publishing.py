@@ -42,13 +42,16 @@ def build_now(environ: Mapping[str, str] = os.environ) -> dt.datetime:
 
 def day_start(day: dt.date) -> dt.datetime:
     if type(day) is dt.date:  # asked some 20,000 times a build, of a few hundred days
-        return _day_start(day)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+        return _remembered_day_start(day)
+    return _day_start(day)
 
 
-@functools.lru_cache(maxsize=8192)  # dates only: equal datetimes can be on different days
 def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+# Dates only: equal datetimes can be on different days.
+_remembered_day_start = functools.lru_cache(maxsize=8192)(_day_start)
 
 
 def month_start(month: str) -> dt.datetime:
