@@ -26,6 +26,12 @@ EDGE_POSTS = {
     "The rest, with a [link](https://example.org/x).\n",
     "no-separator": "Only an opening paragraph.\n",
     "nothing-after": "An opening.\n\n<!-- more -->\n",
+    # Every kind of link a view's URL may change, or not, in the part its views show.
+    "links": "See [the plain post](plain.md), [a part of it](plain.md?x=1#edge-case-plain), "
+    "[the resources](../../resources/index.md), [this section](#edge-case-links), "
+    "[home](../../index.md), [a query](?page=2), [mail](mailto:team@example.org), "
+    "[away](https://example.org/a?b=1&c=2), <a href=\"../raw/\">raw</a> and "
+    "![a studio](../../assets/images/design39-design-studio.png).\n\n<!-- more -->\n\nMore.\n",
 }
 
 
@@ -90,18 +96,26 @@ def test_speedups_step_aside_when_material_is_not_what_they_were_checked_against
     plain = root / "mkdocs-plain.yml"
     plain.write_text((root / "mkdocs.yml").read_text().replace(
         "  - catalyst:\n", "  - catalyst:\n      blog_speedups: false\n"))
-    rendered = []
-    head_only = blog_speedups._render_head
+    rendered, converted = [], []
+    head_only, convert = blog_speedups._render_head, blog_speedups._convert_head
 
     def counted(self, page, separator):
         rendered.append(page)
         return head_only(self, page, separator)
 
+    def conversions(self, page, separator):
+        converted.append(page)
+        return convert(self, page, separator)
+
     monkeypatch.setattr(blog_speedups, "_render_head", counted)
+    monkeypatch.setattr(blog_speedups, "_convert_head", conversions)
     caplog.set_level(logging.WARNING)
 
     build_site(root / "mkdocs.yml", tmp_path / "fast", strict=False)
     assert rendered, "the speed-ups did not run on the Material they were checked against"
+    # Views whose links read the same share a conversion (the index's later pages, archives
+    # and categories, one level deeper than the index): fewer conversions than views shown.
+    assert 0 < len(converted) < len(rendered)
     assert not [r for r in caplog.records if "speed-ups off" in r.getMessage()]
 
     rendered.clear()
@@ -139,3 +153,24 @@ def test_the_guard_vouches_by_series_and_blog_plugin_code_not_by_patch_release(m
     assert blog_speedups.mismatch() == (
         f"mkdocs-material is {installed}, they were checked against 9.7.x"
     )
+
+
+def test_a_conversion_is_given_again_only_to_views_its_links_read_the_same_from():
+    """What a view's URL changes in an excerpt is its relative links: a conversion for one
+    view fits another only when each resolves to the same relative path from both."""
+    from catalyst.site.blog_speedups import _links, _View
+
+    html = (
+        '<h1><a href="../../2024/01/a-post/">A post</a></h1><p><a href="https://example.org/x">'
+        'x</a> <a href="../../2024/01/a-post/#part">y</a> <img src="../../../assets/i.png" />'
+        ' <a href="#top">z</a> <a href="/abs/">w</a> <a href="?q=1&amp;r=2">q</a></p>'
+    )
+    view = _View("blog/page/2/", html, None, [], _links(html, "blog/page/2/"))
+    assert view.fits("blog/page/2/")
+    assert view.fits("blog/archive/2024/") and view.fits("blog/category/leadership/")
+    assert not view.fits("blog/")  # one level up: "2024/01/a-post/"
+    assert not view.fits("blog/archive/2024/page/2/")  # two deeper
+    assert not view.fits("blog/2024/01/another/")  # shares more of the post's path
+    assert _links('<a href="../../../../../too-far/">', "blog/page/2/") is None  # unsure
+    index = _View("blog/", '<a href="2024/01/a-post/">', None, [], None)
+    assert index.fits("blog/") and not index.fits("blog/page/2/")
