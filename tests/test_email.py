@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 import os
 import re
+import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -848,6 +849,45 @@ def test_build_all_renders_cache_misses_and_keeps_them(project):
     mark_cache(settings)
     again = emails.build_all(settings, library, months)
     assert "<!--cached-->" in again[MONTH].html
+
+
+def test_emails_rendered_ahead_are_in_the_cache_when_the_build_asks(project, monkeypatch):
+    # As in a cold site build: a process of their own renders what the cache lacks (on any
+    # machine here, and beside a thread, as under `mkdocs serve`: a spawned process is safe).
+    settings, library, months = two_issues(project)
+    monkeypatch.setattr(emails, "_cores", lambda: 2)
+    monkeypatch.setattr(emails, "AHEAD_MIN", 1)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        ahead = emails.render_ahead(settings, library, months)
+        assert ahead is not None
+        ahead.wait()
+    finally:
+        stop.set()
+        thread.join()
+    shared = cache.shared_inputs(settings, library)
+    for month in months:
+        key = cache.cache_key(settings, library, month, shared)
+        assert cache.holds_key(settings, month, key)
+        assert cache.cached(settings, month, key) == emails.build(
+            settings, library, month, cache=False
+        )
+    mark_cache(settings)
+    assert "<!--cached-->" in emails.build_all(settings, library, months)[MONTH].html
+    assert emails.render_ahead(settings, library, months) is None  # nothing left to render
+
+
+def test_emails_are_rendered_ahead_only_where_it_can_pay(project, monkeypatch):
+    settings, library, months = two_issues(project)
+    monkeypatch.setattr(emails, "_cores", lambda: 2)
+    assert emails.AHEAD_MIN > len(months)
+    assert emails.render_ahead(settings, library, months) is None  # too few to pay
+    monkeypatch.setattr(emails, "AHEAD_MIN", 1)
+    monkeypatch.setattr(emails, "_cores", lambda: 1)
+    assert emails.render_ahead(settings, library, months) is None  # no other core
+    assert not cache.cache_dir(settings).exists()
 
 
 def test_budget_problems_fail_above_the_maximum_and_warn_above_the_warning(project):

@@ -130,6 +130,17 @@ def cached(settings: Settings, month: str, key: str) -> RenderedEmail | None:
         return None
 
 
+def holds_key(settings: Settings, month: str, key: str) -> bool:
+    """Whether `month`'s entry was stored for `key`, from its first bytes alone (its images
+    are not checked: `cached` does)."""
+    try:
+        with open(cache_dir(settings) / f"{month}.json", "rb") as entry:
+            return entry.read(80).startswith(b'{"key": "%s"' % key.encode())
+    except OSError:
+        return False
+
+
 def store(settings: Settings, key: str, email: RenderedEmail, files: dict) -> None:
+    # The key first, so `holds_key` reads only the head of an entry.
     entry = {"key": key, "files": files, "email": dataclasses.asdict(email)}
     write_atomic(cache_dir(settings) / f"{email.month}.json", json.dumps(entry))

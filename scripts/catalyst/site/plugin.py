@@ -78,6 +78,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         # under `catalyst serve`, what the site folder already holds (site/serve.py).
         self.incremental: incremental.Session | None = None
         self.written = None
+        self._emails_ahead: emails.Ahead | None = None
 
     # The hooks follow MkDocs' lifecycle: start-up, config, files, nav, env, each page, post
     # build (or build error), serve, shut-down. With on_startup and on_shutdown, MkDocs keeps
@@ -110,6 +111,9 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self._posts = {self.settings.docs_uri(p.source): p for p in library.posts.values()}
         self._share_cards: dict[str, tuple[str, str]] = {}  # drawn after the build (sharecard)
         self.incremental = incremental.start(self)  # unchanged pages from build/cache/pages
+        # Emails the cache lacks render on another core while the pages build (on_post_build).
+        months = [issue.month for issue in library.published_issues()]
+        self._emails_ahead = emails.render_ahead(self.settings, library, months)
         return config
 
     # The blog plugin sorts its files at priority -50; ours go in before it looks.
@@ -275,6 +279,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         incremental.finish(self)
         # Unchanged issues come from the email cache, so `mkdocs serve` reloads stay quick.
         months = [issue.month for issue in self.library.published_issues()]
+        self._stop_emails_ahead(wait=True)
         try:
             rendered = emails.build_all(self.settings, self.library, months)
             for email in rendered.values():
@@ -289,6 +294,12 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self.incremental = None
+        self._stop_emails_ahead(wait=False)
+
+    def _stop_emails_ahead(self, *, wait: bool) -> None:
+        ahead, self._emails_ahead = self._emails_ahead, None
+        if ahead is not None:
+            ahead.wait() if wait else ahead.cancel()
 
     def on_serve(self, server, *, config, builder):
         # Issues and templates live outside docs_dir: reload the preview when they change.
@@ -298,6 +309,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         return server
 
     def on_shutdown(self) -> None:
+        self._stop_emails_ahead(wait=False)
         self.preview = False
         self.progress = None
 
