@@ -25,8 +25,8 @@ from click.testing import CliRunner
 from catalyst import checks as check
 from catalyst.cli import main
 from catalyst.content import loader as content
+from catalyst.email import ahead, cache, webcopy
 from catalyst.email import build as emails
-from catalyst.email import cache, webcopy
 from catalyst.email.markdown import markdown_to_html, markdown_to_text
 from catalyst.email.text import wrap_text
 from catalyst.errors import EmailError
@@ -853,17 +853,17 @@ def test_build_all_renders_cache_misses_and_keeps_them(project):
 
 def test_emails_rendered_ahead_are_in_the_cache_when_the_build_asks(project, monkeypatch):
     # As in a cold site build: a process of their own renders what the cache lacks (on any
-    # machine here, and beside a thread, as under `mkdocs serve`: a spawned process is safe).
+    # machine here, and beside a thread, as under `mkdocs serve`).
     settings, library, months = two_issues(project)
-    monkeypatch.setattr(emails, "_cores", lambda: 2)
-    monkeypatch.setattr(emails, "AHEAD_MIN", 1)
+    monkeypatch.setattr(ahead, "_cores", lambda: 2)
+    monkeypatch.setattr(ahead, "AHEAD_MIN", 1)
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        ahead = emails.render_ahead(settings, library, months)
-        assert ahead is not None
-        ahead.wait()
+        started = ahead.render_ahead(settings, library, months)
+        assert started is not None
+        started.wait()
     finally:
         stop.set()
         thread.join()
@@ -876,17 +876,17 @@ def test_emails_rendered_ahead_are_in_the_cache_when_the_build_asks(project, mon
         )
     mark_cache(settings)
     assert "<!--cached-->" in emails.build_all(settings, library, months)[MONTH].html
-    assert emails.render_ahead(settings, library, months) is None  # nothing left to render
+    assert ahead.render_ahead(settings, library, months) is None  # nothing left to render
 
 
 def test_emails_are_rendered_ahead_only_where_it_can_pay(project, monkeypatch):
     settings, library, months = two_issues(project)
-    monkeypatch.setattr(emails, "_cores", lambda: 2)
-    assert emails.AHEAD_MIN > len(months)
-    assert emails.render_ahead(settings, library, months) is None  # too few to pay
-    monkeypatch.setattr(emails, "AHEAD_MIN", 1)
-    monkeypatch.setattr(emails, "_cores", lambda: 1)
-    assert emails.render_ahead(settings, library, months) is None  # no other core
+    monkeypatch.setattr(ahead, "_cores", lambda: 2)
+    assert ahead.AHEAD_MIN > len(months)
+    assert ahead.render_ahead(settings, library, months) is None  # too few to pay
+    monkeypatch.setattr(ahead, "AHEAD_MIN", 1)
+    monkeypatch.setattr(ahead, "_cores", lambda: 1)
+    assert ahead.render_ahead(settings, library, months) is None  # no other core
     assert not cache.cache_dir(settings).exists()
 
 

@@ -37,8 +37,8 @@ from mkdocs.structure.pages import Page
 
 from catalyst import safety
 from catalyst.content import loader as content
+from catalyst.email import ahead, images
 from catalyst.email import build as emails
-from catalyst.email import images
 from catalyst.email.webcopy import write_site_copy
 from catalyst.errors import ClockError, EmailError
 from catalyst.settings import PluginConfig, Settings
@@ -78,7 +78,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         # under `catalyst serve`, what the site folder already holds (site/serve.py).
         self.incremental: incremental.Session | None = None
         self.written = None
-        self._emails_ahead: emails.Ahead | None = None
+        self._emails_ahead: ahead.Ahead | None = None
 
     # The hooks follow MkDocs' lifecycle: start-up, config, files, nav, env, each page, post
     # build (or build error), serve, shut-down. With on_startup and on_shutdown, MkDocs keeps
@@ -113,7 +113,7 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self.incremental = incremental.start(self)  # unchanged pages from build/cache/pages
         # Emails the cache lacks render on another core while the pages build (on_post_build).
         months = [issue.month for issue in library.published_issues()]
-        self._emails_ahead = emails.render_ahead(self.settings, library, months)
+        self._emails_ahead = ahead.render_ahead(self.settings, library, months)
         return config
 
     # The blog plugin sorts its files at priority -50; ours go in before it looks.
@@ -297,9 +297,9 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         self._stop_emails_ahead(wait=False)
 
     def _stop_emails_ahead(self, *, wait: bool) -> None:
-        ahead, self._emails_ahead = self._emails_ahead, None
-        if ahead is not None:
-            ahead.wait() if wait else ahead.cancel()
+        emails_ahead, self._emails_ahead = self._emails_ahead, None
+        if emails_ahead is not None:
+            emails_ahead.wait() if wait else emails_ahead.cancel()
 
     def on_serve(self, server, *, config, builder):
         # Issues and templates live outside docs_dir: reload the preview when they change.
