@@ -10,6 +10,7 @@ given the mode a plain `open()` or `mkdir()` would have (0644 and 0755 under the
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -59,9 +60,8 @@ def write_atomic(
     (FileExistsError); the file is linked into place instead of renamed.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temp = _new_file_beside(path)
     try:
-        follow_umask(handle)
         with os.fdopen(handle, "wb") as out:
             out.write(data.encode("utf-8") if isinstance(data, str) else data)
             if durable:
@@ -69,11 +69,33 @@ def write_atomic(
                 os.fsync(out.fileno())
         if exclusive:
             os.link(temp, path)
+            os.unlink(temp)
         else:
             os.replace(temp, path)
-    finally:
-        Path(temp).unlink(missing_ok=True)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
     return path
+
+
+_TEMP_NAMES = itertools.count()
+
+
+def _new_file_beside(path: Path) -> tuple[int, str]:
+    """A file of this process's own beside `path`, open for writing: created, never one that
+    was there (O_EXCL, as `tempfile` does), with the mode a plain `open()` gives (0666 less
+    the umask, applied by the system: no `follow_umask` call, a third fewer system calls for
+    each of a build's thousands of writes)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL  # and tempfile's others, where they exist:
+    for name in ("O_NOFOLLOW", "O_CLOEXEC", "O_BINARY"):
+        flags |= getattr(os, name, 0)
+    while True:
+        temp = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{next(_TEMP_NAMES)}.tmp")
+        try:
+            return os.open(temp, flags, 0o666), temp
+        except FileExistsError:  # left by a process that had this number: the next name
+            continue
 
 
 @contextlib.contextmanager
