@@ -14,6 +14,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from benchmark import generate
 from conftest import mkdocs_build
 from test_fastblog import same
@@ -318,3 +320,19 @@ def test_a_keys_plain_form_is_the_same_for_exact_types_and_their_kin():
         pass
     else:
         raise AssertionError("nesting past 12 levels has no plain form")
+
+
+def test_page_cache_entries_are_written_on_a_thread_and_their_failures_raised(tmp_path):
+    from catalyst.site.pagecache import Store
+
+    key = "ab" + "0" * 30
+    store = Store(tmp_path / "pages")
+    store.put(key, {"search": [{"title": "é"}]}, b"<p>x</p>")
+    store.flush()  # written, whole
+    assert Store(tmp_path / "pages").get(key) == ({"search": [{"title": "é"}]}, b"<p>x</p>")
+    assert [p.name for p in (tmp_path / "pages/ab").iterdir()] == [key]  # no temporary left
+    (tmp_path / "blocked").write_text("a file where the folder goes", encoding="utf-8")
+    blocked = Store(tmp_path / "blocked")
+    blocked.put(key, {}, b"")
+    with pytest.raises(OSError):
+        blocked.flush()

@@ -280,6 +280,7 @@ class Session:
         return self._posts[id(post)]
 
     def finish(self) -> None:
+        self.store.flush()
         # A preview server rebuilds on each save: it forgets what this build did not use;
         # sweeping the folder is for builds.
         removed = self.store.sweep() if self.written is None else 0

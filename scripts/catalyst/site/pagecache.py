@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from catalyst.files import write_atomic
@@ -47,6 +48,8 @@ class Store:
         self.used: set[str] = set()
         self.hits = self.misses = self.writes = 0
         self._now = time.time()
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: list[Future] = []
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key
@@ -78,13 +81,24 @@ class Store:
         self.hits += 1
 
     def put(self, key: str, header: dict, body: bytes) -> None:
-        """Write an entry atomically: a reader sees the whole entry or none."""
-        path = self._path(key)
+        """Write an entry atomically (a reader sees the whole entry or none), on a thread of
+        its own: its file-system calls overlap the build's work. `flush` waits for them."""
         blob = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         data = b"".join([FORMAT, len(blob).to_bytes(8, "little"), blob, body])
-        write_atomic(path, data)
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="catalyst-page-cache")
+        self._pending.append(self._writer.submit(write_atomic, self._path(key), data))
         self.used.add(key)
         self.writes += 1
+
+    def flush(self) -> None:
+        """Wait until every entry put is written; the first that could not be is raised."""
+        writer, self._writer = self._writer, None
+        pending, self._pending = self._pending, []
+        if writer is not None:
+            writer.shutdown(wait=True)
+        for written in pending:
+            written.result()
 
     def sweep(self) -> int:
         """Remove entries this build did not use and no build used for a day; return how many."""
