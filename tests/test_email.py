@@ -855,7 +855,7 @@ def test_emails_rendered_ahead_are_in_the_cache_when_the_build_asks(project, mon
     # As in a cold site build: a process of their own renders what the cache lacks (on any
     # machine here, and beside a thread, as under `mkdocs serve`).
     settings, library, months = two_issues(project)
-    monkeypatch.setattr(ahead, "_cores", lambda: 2)
+    monkeypatch.setattr(ahead, "cores", lambda: 2)
     monkeypatch.setattr(ahead, "AHEAD_MIN", 1)
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
@@ -881,11 +881,11 @@ def test_emails_rendered_ahead_are_in_the_cache_when_the_build_asks(project, mon
 
 def test_emails_are_rendered_ahead_only_where_it_can_pay(project, monkeypatch):
     settings, library, months = two_issues(project)
-    monkeypatch.setattr(ahead, "_cores", lambda: 2)
+    monkeypatch.setattr(ahead, "cores", lambda: 2)
     assert ahead.AHEAD_MIN > len(months)
     assert ahead.render_ahead(settings, library, months) is None  # too few to pay
     monkeypatch.setattr(ahead, "AHEAD_MIN", 1)
-    monkeypatch.setattr(ahead, "_cores", lambda: 1)
+    monkeypatch.setattr(ahead, "cores", lambda: 1)
     assert ahead.render_ahead(settings, library, months) is None  # no other core
     assert not cache.cache_dir(settings).exists()
 

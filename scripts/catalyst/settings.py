@@ -65,6 +65,9 @@ class Settings:
     blog_speedups: bool = _option(c.Type(bool, default=True))
     # Unchanged pages come from build/cache/pages: see catalyst/site/incremental.py.
     page_cache: bool = _option(c.Type(bool, default=True))
+    # A cold `catalyst build` of at least this many pages forks a copy that does pages from the
+    # last one back on a second core: see catalyst/site/pages_ahead.py. 0: never.
+    pages_ahead: int = _option(c.Type(int, default=200))
 
     @functools.cached_property
     def _docs_prefix(self) -> str:

@@ -48,7 +48,7 @@ def render_ahead(settings: Settings, library: Library, months: list[str]) -> Ahe
     """Start rendering those of `months`' emails the cache lacks on another core, or None
     when fewer than AHEAD_MIN are missing or there is one core."""
     misses = _misses(settings, library, months)
-    if len(misses) < AHEAD_MIN or _cores() < 2:
+    if len(misses) < AHEAD_MIN or cores() < 2:
         return None
     package = str(Path(__file__).resolve().parents[2])  # this very catalyst, however found
     path = os.pathsep.join(p for p in (package, os.environ.get("PYTHONPATH")) if p)
@@ -74,7 +74,7 @@ def _misses(settings: Settings, library: Library, months: list[str]) -> list[str
     return [month for month in months if not holds_key(settings, month, keys[month])]
 
 
-def _cores() -> int:
+def cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux

@@ -14,6 +14,8 @@ everything their output depends on (`fingerprint.py`):
   skipped, which is safe only for the handlers we know (search, blog, catalyst): with any
   other handler of those events, pages are rendered as usual.
 
+On a cold `catalyst build` with two cores, a forked copy of the build does pages from the
+last one back into the cache while the build works forwards (`pages_ahead.py`).
 The hooks into MkDocs that call a session, and their guard, are in `build_hooks.py`.
 Rendering a blog excerpt is stateful in Material (its Markdown
 instance is reused without a reset, so footnote ids grow from one view to the next);
@@ -33,6 +35,7 @@ from catalyst import urls
 from catalyst.site import blog_speedups, build_hooks, fingerprint, lazy_excerpts, memo
 from catalyst.site.fingerprint import Uncacheable
 from catalyst.site.pagecache import Store, digest
+from catalyst.site.pages_ahead import Ahead
 
 log = logging.getLogger("catalyst.incremental")
 
@@ -144,6 +147,10 @@ class Session:
         # and then the conversions in memory (key -> entry): a site's worth is a few MB.
         self.written = getattr(plugin, "written", None)
         self.conversions = self.written.conversions if self.written is not None else None
+        # Pages done by a copy of the build on a second core (pages_ahead.py); never under a
+        # server, which runs threads beside the build.
+        serving = self.written is not None or getattr(plugin, "_serving", False)
+        self.ahead = Ahead(0 if serving else plugin.settings.pages_ahead)
 
     # -- Markdown to HTML
 
@@ -153,6 +160,7 @@ class Session:
         if self.render_global is None:
             level = logging.getLogger("mkdocs").getEffectiveLevel()
             self.render_global = fingerprint.render_key(config, level)
+        self.ahead.converting(self, config, files, page.file)
         key = digest(self.render_global, page.file.src_uri, page.file.url,
                      page.file.inclusion.name, page.markdown)
         entry = self.conversions.get(key) if self.conversions is not None else None
@@ -179,6 +187,7 @@ class Session:
 
     def on_env(self, config, files, blogs) -> None:
         """All pages are read: the nav's titles are final. Excerpts start afresh each time."""
+        self.ahead.stop()
         self.files = files
         self._excerpts: dict[int, str] = {}  # post id -> what a listing shows of it
         self._posts: dict[int, dict] = {}  # post id -> what the blog shows of it
@@ -205,6 +214,12 @@ class Session:
         try:
             if self.site is None:
                 self.site = fingerprint.site_key(config, self.files, nav, self.render_global)
+        except Uncacheable as why:
+            log.debug("catalyst: no page cached: %s", why)
+            self.templates = False
+            return original(page, config, doc_files, nav, env, False, excluded)
+        self.ahead.rendering(self, config, doc_files, nav, env, page.file)
+        try:
             key = fingerprint.page_key(self.site, page, excluded, self._blog_view(page))
         except Uncacheable as why:
             log.debug("catalyst: %s not cached: %s", page.file.src_uri, why)
@@ -225,7 +240,7 @@ class Session:
         first = len(self.search.entries) if self.search is not None else 0
         with _Records() as records:
             original(page, config, doc_files, nav, env, False, excluded)
-        html = _read(path)
+        html = _read(path) if self.ahead.captured is None else self.ahead.captured.pop(path, None)
         header = {
             "logs": records.records,
             "written": html is not None,
@@ -280,6 +295,7 @@ class Session:
         return self._posts[id(post)]
 
     def finish(self) -> None:
+        self.ahead.stop()
         self.store.flush()
         # A preview server rebuilds on each save: it forgets what this build did not use;
         # sweeping the folder is for builds.
@@ -288,8 +304,9 @@ class Session:
             self.written.forget_all_but(self.store.used)
         store = self.store
         logging.getLogger("mkdocs.plugins.catalyst").info(
-            "catalyst: page cache: %d hits, %d misses, %d stored, %d swept",
-            store.hits, store.misses, store.writes, removed,
+            "catalyst: page cache: %d hits, %d misses, %d stored, %d swept; "
+            "%d done ahead on a second core",
+            store.hits, store.misses, store.writes, removed, self.ahead.done,
         )
 
 

@@ -50,6 +50,7 @@ class Store:
         self._now = time.time()
         self._writer: ThreadPoolExecutor | None = None
         self._pending: list[Future] = []
+        self.at_once = False  # write each entry before `put` returns, not on a thread
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / key
@@ -85,11 +86,14 @@ class Store:
         its own: its file-system calls overlap the build's work. `flush` waits for them."""
         blob = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         data = b"".join([FORMAT, len(blob).to_bytes(8, "little"), blob, body])
+        self.used.add(key)
+        self.writes += 1
+        if self.at_once:
+            write_atomic(self._path(key), data)
+            return
         if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="catalyst-page-cache")
         self._pending.append(self._writer.submit(write_atomic, self._path(key), data))
-        self.used.add(key)
-        self.writes += 1
 
     def flush(self) -> None:
         """Wait until every entry put is written; the first that could not be is raised."""

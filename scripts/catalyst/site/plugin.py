@@ -293,6 +293,8 @@ class CatalystPlugin(BasePlugin[PluginConfig]):
         log.debug("catalyst: wrote %d email copies", len(rendered))
 
     def on_build_error(self, *, error: Exception) -> None:
+        if self.incremental is not None:
+            self.incremental.ahead.stop()
         self.incremental = None
         self._stop_emails_ahead(wait=False)
 

@@ -1,0 +1,131 @@
+"""Pages ahead (site/pages_ahead.py): a forked copy of a cold build does pages from the last one
+back into the page cache; the build takes them from there. The site must be the very one a
+build without the copy writes, and the copy must stop where it should."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from pathlib import Path
+
+from benchmark import generate
+from catalyst.site import pages_ahead
+from test_incremental import STATS, assert_same_sites, run_mkdocs
+
+SIZE = {"posts": 24, "resources": 12, "catalyzers": 3, "issues": 3}
+AHEAD = re.compile(r"(\d+) done ahead on a second core")
+# The copy needs two cores; one core is a machine where the build never forks, so the test
+# says there are two (the fork works on one core, only slower).
+TWO_CORES = "from catalyst.site import pages_ahead\npages_ahead.cores = lambda: 2\n"
+
+
+def set_pages_ahead(root: Path, least: int) -> None:
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  - catalyst:\n" in text
+    config.write_text(
+        text.replace("  - catalyst:\n", f"  - catalyst:\n      pages_ahead: {least}\n", 1),
+        encoding="utf-8",
+    )
+
+
+def built(root: Path, site: Path) -> tuple[int, int, int]:
+    """(hits, misses, pages done ahead) of a `mkdocs build --strict` on two cores."""
+    result = run_mkdocs(root, site, TWO_CORES)
+    assert result.returncode == 0, result.stderr
+    hits, misses, _ = map(int, STATS.search(result.stderr).groups())
+    return hits, misses, int(AHEAD.search(result.stderr).group(1))
+
+
+def test_a_build_with_pages_done_ahead_writes_the_same_site(tmp_path):
+    root = generate(tmp_path / "repo", SIZE)
+    plain = tmp_path / "plain-repo"
+    shutil.copytree(root, plain)
+    set_pages_ahead(root, 1)
+    set_pages_ahead(plain, 0)
+
+    hits, misses, ahead = built(root, tmp_path / "ahead")
+    assert ahead > 10 and hits > 10, "the copy did pages and the build took them"
+    assert built(plain, tmp_path / "plain") == (0, hits + misses, 0)
+    assert_same_sites(tmp_path / "ahead", tmp_path / "plain")
+
+    # Warm: the copy finds the last page in the cache and has nothing to add.
+    hits, misses, ahead = built(root, tmp_path / "warm")
+    assert (misses, ahead) == (0, 0)
+    assert_same_sites(tmp_path / "warm", tmp_path / "plain")
+
+
+def test_by_default_a_small_site_is_not_forked(tmp_path):
+    root = generate(tmp_path / "repo", SIZE)  # fewer pages than the default 200
+    assert built(root, tmp_path / "site")[2] == 0
+
+
+def test_the_copy_does_items_from_the_last_back_until_one_was_done(tmp_path, capfd):
+    def do(item) -> bool:
+        print("the copy says nothing", item)
+        if item == 80:
+            return False  # done already (in the cache): the copy stops
+        (tmp_path / str(item)).touch()
+        return True
+
+    copy = pages_ahead.start(list(range(100)), do, lambda: (tmp_path / "ready").touch())
+    assert copy.wait() == 0
+    assert copy.stop() == 19
+    assert {int(p.name) for p in tmp_path.iterdir() if p.name.isdigit()} == set(range(81, 100))
+    assert (tmp_path / "ready").exists()
+    out, err = capfd.readouterr()
+    assert "the copy" not in out + err
+
+
+def test_the_copy_stops_where_the_build_has_got_to(tmp_path):
+    gate = tmp_path / "go"
+    items = [f"page {n}" for n in range(100)]
+
+    def do(item) -> bool:
+        while not gate.exists():  # the build moves first
+            pass
+        (tmp_path / item).touch()
+        return True
+
+    copy = pages_ahead.start(items, do, lambda: (tmp_path / "ready").touch())
+    copy.reached(items[90])
+    gate.touch()
+    assert copy.wait() == 0
+    assert copy.stop() == 9
+    assert sorted(p.name for p in tmp_path.glob("page *")) == items[91:]
+
+
+def test_a_copy_that_fails_stops_and_the_build_does_the_rest(tmp_path, capfd):
+    def do(item) -> bool:
+        if item == 95:
+            raise RuntimeError("a page the copy cannot do")
+        (tmp_path / str(item)).touch()
+        return True
+
+    copy = pages_ahead.start(list(range(100)), do, lambda: (tmp_path / "ready").touch())
+    assert copy.wait() == 1
+    assert copy.stop() == 4
+    assert {int(p.name) for p in tmp_path.iterdir() if p.name.isdigit()} == {96, 97, 98, 99}
+    assert not (tmp_path / "ready").exists()
+    out, err = capfd.readouterr()
+    assert "cannot do" not in out + err
+
+
+def test_no_copy_beside_another_thread_on_one_core_or_for_few_pages(monkeypatch):
+    monkeypatch.setattr(pages_ahead, "cores", lambda: 2)
+    assert not pages_ahead.usable(150, 200)
+    assert not pages_ahead.usable(5000, 0)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not pages_ahead.usable(5000, 200)
+    finally:
+        stop.set()
+        other.join()
+    monkeypatch.setattr(pages_ahead, "cores", lambda: 1)
+    assert not pages_ahead.usable(5000, 200)
+    monkeypatch.setattr(pages_ahead, "cores", lambda: 2)
+    monkeypatch.setattr(pages_ahead.sys, "platform", "darwin")
+    assert not pages_ahead.usable(5000, 200)
