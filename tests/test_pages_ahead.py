@@ -120,7 +120,7 @@ def test_no_copy_beside_another_thread_on_one_core_or_for_few_pages(monkeypatch)
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert not pages_ahead.usable(5000, 200)
+        assert pages_ahead.start(list(range(5000)), lambda item: True, lambda: None) is None
     finally:
         stop.set()
         other.join()

@@ -45,11 +45,9 @@ STOP_WAIT_SECONDS = 5.0  # for the copy to finish the page it is on before it is
 
 
 def usable(pages: int, least: int) -> bool:
-    """Whether a build of `pages` pages may fork a copy (see the module's docstring)."""
-    return (
-        least > 0 and pages >= least and sys.platform.startswith("linux") and cores() >= 2
-        and threading.active_count() == 1
-    )
+    """Whether a copy would pay for a build of `pages` pages here (see the module's
+    docstring); `start` itself refuses to fork beside another thread."""
+    return least > 0 and pages >= least and sys.platform.startswith("linux") and cores() >= 2
 
 
 class Copy:
@@ -130,9 +128,9 @@ class Ahead:
             self.done += copy.stop()
 
     def _fork(self, session, items, do) -> Copy | None:
-        session.store.flush()  # its writer thread ends: no thread beside the fork
         if not usable(len(items), self.least):
             return None
+        session.store.flush()  # its writer thread ends: no thread beside the fork
 
         def do_at_once(item) -> bool:
             session.store.at_once = True  # each entry there before the build may look for it
@@ -181,7 +179,11 @@ def _templates(ahead: Ahead, session, config, doc_files, nav, env) -> Callable[[
 def start(items: Sequence, do: Callable[[object], bool], ready: Callable[[], None]) -> Copy | None:
     """Fork a copy that calls `do(item)` for `items` from the last one back, until the build
     has reached that item (`Copy.reached`) or `do` returns False (the item was done already);
-    then `ready()` (the copy's cache entries written) and it exits. None if the fork failed."""
+    then `ready()` (the copy's cache entries written) and it exits. None, and no fork, beside
+    another thread (it may hold a lock the copy would wait on for ever), or if the fork failed."""
+    if threading.active_count() > 1:
+        log.debug("catalyst: no copy for pages ahead: another thread is running")
+        return None
     shared = mmap.mmap(-1, 2 * _SLOT.size)
     _SLOT.pack_into(shared, _REACHED, -1)
     for stream in (sys.stdout, sys.stderr):
