@@ -4,8 +4,11 @@ build without the copy writes, and the copy must stop where it should."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -61,55 +64,67 @@ def test_by_default_a_small_site_is_not_forked(tmp_path):
     assert built(root, tmp_path / "site")[2] == 0
 
 
-def test_the_copy_does_items_from_the_last_back_until_one_was_done(tmp_path, capfd):
-    def do(item) -> bool:
-        print("the copy says nothing", item)
-        if item == 80:
-            return False  # done already (in the cache): the copy stops
-        (tmp_path / str(item)).touch()
-        return True
+# A copy is forked only where no other thread runs, and earlier tests leave threads in this
+# process (a browser's, a fake server's): each scenario runs in an interpreter of its own.
+SCENARIO = """
+import json, sys
+from pathlib import Path
+from catalyst.site import pages_ahead
 
-    copy = pages_ahead.start(list(range(100)), do, lambda: (tmp_path / "ready").touch())
-    assert copy.wait() == 0
-    assert copy.stop() == 19
-    assert {int(p.name) for p in tmp_path.iterdir() if p.name.isdigit()} == set(range(81, 100))
+folder, kind = Path(sys.argv[1]), sys.argv[2]
+items, gate = list(range(100)), folder / "go"
+
+def do(item):
+    print("the copy says nothing", item, flush=True)
+    if kind == "done" and item == 80:
+        return False  # done already (in the cache): the copy stops
+    if kind == "fails" and item == 95:
+        raise RuntimeError("a page the copy cannot do")
+    while kind == "reached" and not gate.exists():  # the build moves first
+        pass
+    (folder / str(item)).touch()
+    return True
+
+copy = pages_ahead.start(items, do, lambda: (folder / "ready").touch())
+if kind == "reached":
+    copy.reached(items[90])
+    gate.touch()
+status = copy.wait()
+print(json.dumps([status, copy.stop()]))
+"""
+
+
+def scenario(folder: Path, kind: str) -> tuple[tuple[int, int], set[int], str]:
+    """(the copy's exit status, the items it did by its count), the items it did by the files
+    they left, and everything the process printed."""
+    result = subprocess.run([sys.executable, "-c", SCENARIO, str(folder), kind],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    status, done = json.loads(result.stdout.strip().splitlines()[-1])
+    made = {int(p.name) for p in folder.iterdir() if p.name.isdigit()}
+    return (status, done), made, result.stdout + result.stderr
+
+
+def test_the_copy_does_items_from_the_last_back_until_one_was_done(tmp_path):
+    counts, made, printed = scenario(tmp_path, "done")
+    assert counts == (0, 19)
+    assert made == set(range(81, 100))
     assert (tmp_path / "ready").exists()
-    out, err = capfd.readouterr()
-    assert "the copy" not in out + err
+    assert "the copy" not in printed
 
 
 def test_the_copy_stops_where_the_build_has_got_to(tmp_path):
-    gate = tmp_path / "go"
-    items = [f"page {n}" for n in range(100)]
-
-    def do(item) -> bool:
-        while not gate.exists():  # the build moves first
-            pass
-        (tmp_path / item).touch()
-        return True
-
-    copy = pages_ahead.start(items, do, lambda: (tmp_path / "ready").touch())
-    copy.reached(items[90])
-    gate.touch()
-    assert copy.wait() == 0
-    assert copy.stop() == 9
-    assert sorted(p.name for p in tmp_path.glob("page *")) == items[91:]
+    counts, made, _ = scenario(tmp_path, "reached")
+    assert counts == (0, 9)
+    assert made == set(range(91, 100))
 
 
-def test_a_copy_that_fails_stops_and_the_build_does_the_rest(tmp_path, capfd):
-    def do(item) -> bool:
-        if item == 95:
-            raise RuntimeError("a page the copy cannot do")
-        (tmp_path / str(item)).touch()
-        return True
-
-    copy = pages_ahead.start(list(range(100)), do, lambda: (tmp_path / "ready").touch())
-    assert copy.wait() == 1
-    assert copy.stop() == 4
-    assert {int(p.name) for p in tmp_path.iterdir() if p.name.isdigit()} == {96, 97, 98, 99}
+def test_a_copy_that_fails_stops_and_the_build_does_the_rest(tmp_path):
+    counts, made, printed = scenario(tmp_path, "fails")
+    assert counts == (1, 4)
+    assert made == {96, 97, 98, 99}
     assert not (tmp_path / "ready").exists()
-    out, err = capfd.readouterr()
-    assert "cannot do" not in out + err
+    assert "the copy" not in printed and "cannot do" not in printed
 
 
 def test_no_copy_beside_another_thread_on_one_core_or_for_few_pages(monkeypatch):
